@@ -1,0 +1,37 @@
+# Every target sets up what it needs: a fresh clone runs `make demo` or `make test` directly.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install test lint demo bench clean emulator
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,emulator]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check reconciler tests
+	$(BIN)/ruff format --check reconciler tests
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/openapi-spec-validator schemas/seamless-api.openapi.yaml
+
+demo: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh
+
+emulator: $(STAMP)
+	$(BIN)/reconciler emulator serve --port 8443
+
+bench: $(STAMP)
+	$(BIN)/python bench/emulator_throughput.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

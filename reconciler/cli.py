@@ -1,0 +1,124 @@
+"""The `reconciler` command line: parse flags, call one function, map its result to an exit code.
+
+Commands stay thin; the work lives in the modules they call. The emulator is
+imported lazily, so a pipeline that only plans does not need its extra.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from reconciler import __version__
+from reconciler.errors import ReconcilerError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="reconciler")
+@click.option("--debug", is_flag=True, help="Show tracebacks for unexpected errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Desired-state reconciler for Seamless workspaces."""
+    ctx.obj = {"debug": debug}
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for machines (on stdout).",
+)
+@click.option("--tenant", envvar="SEAMLESS_TENANT", help="Tenant for documents that name none.")
+def validate(paths: tuple[Path, ...], output_format: str, tenant: str | None) -> None:
+    """Check spec files offline: schema, YAML traps and cross-document rules.
+
+    \b
+    Examples:
+      reconciler validate specs/
+      reconciler validate --format json specs/ other/team.yaml
+    """
+    from reconciler.spec.validate import run_validate
+
+    sys.exit(run_validate(list(paths), output_format=output_format, default_tenant=tenant))
+
+
+@cli.group()
+def emulator() -> None:
+    """The bundled Seamless API emulator (needs the [emulator] extra)."""
+
+
+@emulator.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Loopback address to bind.")
+@click.option("--port", default=8443, show_default=True, help="Port; 0 picks a free one.")
+@click.option(
+    "--data",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite file that keeps the tenants between restarts (default: in memory).",
+)
+@click.option(
+    "--fixture",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="YAML fixture to seed from (default: the bundled demo fixture).",
+)
+@click.option(
+    "--rate-limit",
+    default="100/60",
+    show_default=True,
+    help="Requests per window as N/SECONDS, or 'off'.",
+)
+@click.option(
+    "--progression",
+    default="immediate",
+    show_default=True,
+    help="Provisioning: immediate | time:SECONDS | manual:POLLS; add ',fail' to end in Failed.",
+)
+@click.option(
+    "--faults",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="YAML/JSON list of fault rules to load at start (see README).",
+)
+@click.option(
+    "--state-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write the CA bundle and info file (default: a temporary directory).",
+)
+@click.option(
+    "--info-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write {url, ca_bundle, tenants} as JSON here once listening (for scripts).",
+)
+def emulator_serve(**options: object) -> None:
+    """Serve the Seamless API on loopback over HTTPS until interrupted."""
+    try:
+        from reconciler.emulator.server import serve_forever
+    except ImportError as exc:  # the optional extra is missing
+        raise click.ClickException(
+            f"the emulator needs its extra: pip install 'reconciler[emulator]' ({exc})"
+        ) from exc
+    serve_forever(**options)  # type: ignore[arg-type]
+
+
+def main() -> None:
+    """Console-script entry point: expected errors become a message and exit code 1."""
+    debug = "--debug" in sys.argv[1:]
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(1 if exc.exit_code == 2 else exc.exit_code)
+    except ReconcilerError as exc:
+        if debug:
+            raise
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    except SystemExit:
+        raise
