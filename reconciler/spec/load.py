@@ -1,0 +1,232 @@
+"""Spec files -> WorkspaceSpecs: find the files, parse, validate, check across documents.
+
+Offline and deterministic: files are read in sorted order, nothing touches the
+network. Every problem of the run is gathered before anything fails, so
+`load_specs` raises one SpecError that lists them all.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import cast
+
+from reconciler.errors import SpecError
+from reconciler.spec.desired import ABSENT, Absent, LifeCycle, Person, WorkspaceSpec
+from reconciler.spec.diagnostics import Diagnostic, Source, sorted_diagnostics
+from reconciler.spec.schema import schema_diagnostics
+from reconciler.spec.yamlfile import JSON, Document, parse_documents, read_spec_text
+
+SPEC_SUFFIXES = (".yaml", ".yml")
+
+_NO_TENANT = "no tenant: write 'tenant:' in the document, or pass --tenant (or set SEAMLESS_TENANT)"
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What one run found: the valid workspaces and every problem, for rendering."""
+
+    specs: tuple[WorkspaceSpec, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    files: tuple[str, ...]
+    """Spec files read, as displayed in messages."""
+    documents: int
+    """Non-empty YAML documents seen, valid or not."""
+
+    @property
+    def valid(self) -> bool:
+        """True when there is not a single error."""
+        return not self.diagnostics
+
+
+def load_specs(paths: Sequence[Path], default_tenant: str | None) -> list[WorkspaceSpec]:
+    """Load every workspace under `paths`; raise SpecError listing every problem found.
+
+    `default_tenant` (from --tenant / SEAMLESS_TENANT) applies to documents
+    that name no tenant.
+    """
+    result = load_documents(paths, default_tenant)
+    if not result.valid:
+        count = len(result.diagnostics)
+        lines = "\n".join(str(diagnostic) for diagnostic in result.diagnostics)
+        raise SpecError(f"{count} error{'s' if count != 1 else ''} in the specs:\n{lines}")
+    return list(result.specs)
+
+
+def load_documents(paths: Sequence[Path], default_tenant: str | None) -> LoadResult:
+    """Load and check everything under `paths`, returning specs and problems alike."""
+    files, diagnostics = discover(paths)
+    specs: list[WorkspaceSpec] = []
+    documents = 0
+    for path, display in files:
+        file_documents, problems = _read_file(path, display)
+        diagnostics.extend(problems)
+        documents += len(file_documents)
+        for document in file_documents:
+            spec, problems = build_spec(document, default_tenant)
+            diagnostics.extend(problems)
+            if spec is not None:
+                specs.append(spec)
+    diagnostics.extend(duplicate_workspaces(specs))
+    return LoadResult(
+        specs=tuple(specs),
+        diagnostics=tuple(sorted_diagnostics(diagnostics)),
+        files=tuple(display for _, display in files),
+        documents=documents,
+    )
+
+
+def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[Diagnostic]]:
+    """Spec files under `paths` as (path, display name), sorted, each file once.
+
+    A file named explicitly is read whatever its suffix (pre-commit passes
+    names). In directories, `*.yaml` / `*.yml` at any depth are read, except in
+    hidden directories (`.git`, `.github`, `.reconciler`): CI workflows are YAML too.
+    """
+    found: list[tuple[Path, str]] = []
+    diagnostics: list[Diagnostic] = []
+    seen: set[Path] = set()
+    for given in paths:
+        if given.is_dir():
+            candidates = list(_walk(given))
+        elif given.exists():
+            candidates = [given]
+        else:
+            diagnostics.append(Diagnostic(str(given), None, None, "no such file or directory"))
+            continue
+        for candidate in candidates:
+            resolved = candidate.resolve()
+            if resolved not in seen:
+                seen.add(resolved)
+                found.append((candidate, str(candidate)))
+    return found, diagnostics
+
+
+def _walk(directory: Path) -> Iterator[Path]:
+    for root, dirs, names in os.walk(directory):
+        # Prune in place so os.walk does not descend; sorted for a stable order.
+        dirs[:] = sorted(name for name in dirs if not name.startswith("."))
+        for name in sorted(names):
+            if name.endswith(SPEC_SUFFIXES) and not name.startswith("."):
+                yield Path(root) / name
+
+
+def _read_file(path: Path, display: str) -> tuple[list[Document], list[Diagnostic]]:
+    text, problem = read_spec_text(path, display)
+    if text is None:
+        return [], [problem] if problem else []
+    documents, diagnostics = parse_documents(text, display)
+    if not documents and not diagnostics:
+        diagnostics.append(Diagnostic(display, 1, 1, "file is empty: no workspace documents"))
+    return documents, diagnostics
+
+
+def build_spec(
+    document: Document, default_tenant: str | None
+) -> tuple[WorkspaceSpec | None, list[Diagnostic]]:
+    """Check one document and build its spec: (spec, []) or (None, problems)."""
+    data = document.data
+    if not isinstance(data, dict):
+        found = "a list" if isinstance(data, list) else f"the value {data!r}"
+        message = f"a document must be a mapping (kind: Workspace, name: ...), not {found}"
+        return None, [Diagnostic.at(document.start, message)]
+    problems = schema_diagnostics(document)
+    tenant = data.get("tenant") or default_tenant
+    if not isinstance(tenant, str):
+        problems.append(Diagnostic.at(document.start, _NO_TENANT))
+    if problems or not isinstance(tenant, str):
+        return None, problems
+    spec = _spec_from(data, document, tenant)
+    return spec, _repeated_members(spec)
+
+
+def _spec_from(data: dict[str, JSON], document: Document, tenant: str) -> WorkspaceSpec:
+    # Only called on schema-valid data, so the casts below restate what the schema checked.
+    return WorkspaceSpec(
+        tenant=tenant,
+        workspace_id=cast("str | None", data.get("workspaceId")),
+        key=cast("str | None", data.get("key")),
+        name=cast(str, data["name"]),
+        organization_unit=cast(str, data["organizationUnit"]),
+        workspace_type=cast(str, data["workspaceType"]),
+        manager=_person(data["manager"]),
+        source=document.start,
+        description=cast("str | None", data.get("description")),
+        life_cycle=cast(LifeCycle, data.get("lifeCycle", "active")),
+        deputy=_deputy(data),
+        schema=MappingProxyType(_schema_values(data, document)),
+        team=MappingProxyType(_team(data)),
+        locations=MappingProxyType(dict(document.values)),
+    )
+
+
+def _person(value: JSON) -> Person:
+    if isinstance(value, dict):
+        return Person(email=cast(str, value["email"]), name=cast("str | None", value.get("name")))
+    return Person(email=cast(str, value))
+
+
+def _deputy(data: dict[str, JSON]) -> Person | Absent | None:
+    if "deputy" not in data:
+        return ABSENT
+    value = data["deputy"]
+    return None if value is None else _person(value)
+
+
+def _schema_values(data: dict[str, JSON], document: Document) -> dict[str, str | None]:
+    """FieldName -> value as written: numbers and booleans keep their source text."""
+    values: dict[str, str | None] = {}
+    for name, value in cast("dict[str, JSON]", data.get("schema", {})).items():
+        if value is None or isinstance(value, str):
+            values[name] = value
+        else:
+            values[name] = document.plain[f"/schema/{name.replace('~', '~0').replace('/', '~1')}"]
+    return values
+
+
+def _team(data: dict[str, JSON]) -> dict[str, tuple[str, ...]]:
+    team = cast("dict[str, list[str]]", data.get("team", {}))
+    return {group: tuple(members) for group, members in team.items()}
+
+
+def _repeated_members(spec: WorkspaceSpec) -> list[Diagnostic]:
+    """Members listed twice in one group with different case (exact repeats are schema errors)."""
+    problems: list[Diagnostic] = []
+    for group, members in spec.team.items():
+        seen: dict[str, str] = {}
+        for index, member in enumerate(members):
+            folded = member.casefold()
+            if folded in seen:
+                where = spec.where(f"/team/{group}/{index}")
+                message = (
+                    f"team.{group}: '{member}' repeats '{seen[folded]}' "
+                    "(emails and group names are compared without case)"
+                )
+                problems.append(Diagnostic.at(where, message))
+            seen.setdefault(folded, member)
+    return problems
+
+
+def duplicate_workspaces(specs: Iterable[WorkspaceSpec]) -> list[Diagnostic]:
+    """One error per workspace defined more than once, naming both places.
+
+    Identities are compared without case: the service's WorkspaceIds appear
+    in URLs, and two specs that differ only in case would fight over one site.
+    """
+    first_seen: dict[tuple[str, str, str], Source] = {}
+    problems: list[Diagnostic] = []
+    for spec in specs:
+        kind, value = ("workspaceId", spec.workspace_id) if spec.workspace_id else ("key", spec.key)
+        identity = (spec.tenant.casefold(), kind, str(value).casefold())
+        if identity in first_seen:
+            first = first_seen[identity]
+            message = (
+                f"{kind} '{value}' of tenant '{spec.tenant}' is defined twice: here and at {first}"
+            )
+            problems.append(Diagnostic.at(spec.where(f"/{kind}"), message))
+        else:
+            first_seen[identity] = spec.where(f"/{kind}")
+    return problems
