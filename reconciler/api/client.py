@@ -1,0 +1,433 @@
+"""SeamlessClient: one typed method per API operation, safe to share between threads.
+
+Policy, in the order a call meets it:
+1. pacing: a shared `RateBudget` reserves a slot from what the
+   `x-rate-limit-*` headers allow, so a normal run meets no 429;
+2. a 429 is waited out until its reset and the same request sent again (a
+   429 is refused before processing, so this is safe even for a POST);
+3. GET and PUT are retried with exponential backoff and jitter on 5xx and
+   connection errors (tenacity); a POST never is: after an ambiguous
+   failure `create_workspace` looks the workspace up instead;
+4. one overall deadline per call bounds all of the above.
+Errors leave as `reconciler.api.errors` exceptions, chained to the cause.
+The token travels only in the Authorization header, applied by an AuthBase,
+and is masked in every debug line.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import quote
+
+import requests
+from requests.adapters import HTTPAdapter
+from tenacity import RetryCallState, Retrying, retry_if_exception, wait_exponential_jitter
+from urllib3.util.retry import Retry
+
+from reconciler.api import wire
+from reconciler.api.errors import (
+    ApiConnectionError,
+    ApiError,
+    ApiServerError,
+    CreateOutcomeUnknown,
+    NotFound,
+    TooManyRequests,
+    UnexpectedResponse,
+    error_for_status,
+)
+from reconciler.api.models import (
+    OrganizationUnit,
+    SchemaUpdateResult,
+    SiteGroup,
+    TeamGroup,
+    TeamUpdateResult,
+    TypeChangeResult,
+    Workspace,
+    WorkspaceProperties,
+    WorkspaceStatus,
+    WorkspaceType,
+)
+from reconciler.api.pacing import RateBudget, parse_rate_headers
+from reconciler.api.redaction import protect_handlers
+from reconciler.errors import ConfigError
+from reconciler.settings import ConnectionSettings, Secret, check_api_url
+
+log = logging.getLogger(__name__)
+
+JSONBody = Mapping[str, Any] | list[Any]
+
+MAX_ATTEMPTS = 4
+"""Tries of one GET/PUT on 5xx and connection errors (1 + 3 retries)."""
+BACKOFF_INITIAL = 0.5
+BACKOFF_MAX = 8.0
+POOL_SIZE = 16
+"""Connections kept per host; above the worker count the planner uses."""
+
+
+class BasicTokenAuth(requests.auth.AuthBase):
+    """Applies `Authorization: Basic <token>` to each request (the raw token, as the API wants)."""
+
+    def __init__(self, token: Secret) -> None:
+        self._token = token
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        r.headers["Authorization"] = f"Basic {self._token.reveal()}"
+        return r
+
+    def __repr__(self) -> str:
+        return "BasicTokenAuth('***')"
+
+
+def _retryable(error: BaseException) -> bool:
+    if isinstance(error, ApiConnectionError):
+        return error.retryable
+    return isinstance(error, ApiServerError)
+
+
+def _shown_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    return {k: ("Basic ***" if k.lower() == "authorization" else v) for k, v in headers.items()}
+
+
+class SeamlessClient:
+    """A client of one tenant's Seamless API; share one instance between worker threads."""
+
+    def __init__(
+        self,
+        settings: ConnectionSettings,
+        *,
+        tenant: str | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        max_attempts: int = MAX_ATTEMPTS,
+        backoff: float = BACKOFF_INITIAL,
+    ) -> None:
+        """Raises ConfigError when no tenant is known or the URL is unsafe."""
+        self.tenant = tenant or settings.tenant
+        if not self.tenant:
+            raise ConfigError(
+                "No tenant: pass --tenant, set SEAMLESS_TENANT or name it in the spec."
+            )
+        self.settings = settings
+        self._base = f"{check_api_url(settings.api_url)}/{quote(self.tenant, safe='')}"
+        self._auth = BasicTokenAuth(settings.token)
+        self._verify: str | bool = settings.ca_bundle or True
+        self._clock = clock
+        self._sleep = sleep
+        self._max_attempts = max_attempts
+        self._backoff = backoff
+        self.budget = RateBudget(clock=clock)
+        self._session = requests.Session()
+        # Only refused connections are retried down here (nothing reached the
+        # server, so safe for POST too); everything status-driven sits above.
+        adapter = HTTPAdapter(
+            pool_connections=2,
+            pool_maxsize=POOL_SIZE,
+            max_retries=Retry(total=2, connect=2, read=0, status=0, other=0, redirect=0),
+        )
+        self._session.mount("https://", adapter)
+        self._session.mount("http://", adapter)
+        protect_handlers(settings.token)
+
+    def __repr__(self) -> str:
+        return f"SeamlessClient(api_url={self.settings.api_url!r}, tenant={self.tenant!r})"
+
+    def close(self) -> None:
+        """Close pooled connections."""
+        self._session.close()
+
+    def __enter__(self) -> SeamlessClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- operations -------------------------------------------------------
+
+    def list_organization_units(self) -> tuple[OrganizationUnit, ...]:
+        """GET /organizationUnits."""
+        payload = self._call("GET", "/organizationUnits")
+        return tuple(wire.parse_org_unit(u) for u in wire.json_array(payload, "units"))
+
+    def get_organization_unit(self, unit_id: str) -> OrganizationUnit:
+        """GET /organizationUnits/{id}; NotFound when it does not exist."""
+        return wire.parse_org_unit(self._call("GET", f"/organizationUnits/{_seg(unit_id)}"))
+
+    def list_available_workspace_types(self, unit_id: str) -> tuple[WorkspaceType, ...]:
+        """GET /organizationUnits/{id}/availableWsTypes."""
+        payload = self._call("GET", f"/organizationUnits/{_seg(unit_id)}/availableWsTypes")
+        return tuple(wire.parse_workspace_type(t) for t in wire.json_array(payload, "types"))
+
+    def get_workspace(self, workspace_id: str) -> Workspace | None:
+        """GET /workspaces/{id}; None when it does not exist (yet)."""
+        try:
+            payload = self._call("GET", f"/workspaces/{_seg(workspace_id)}")
+        except NotFound:
+            return None
+        return wire.parse_workspace(payload)
+
+    def get_status(self, workspace_id: str) -> WorkspaceStatus:
+        """GET /workspaces/{id}/status."""
+        return wire.parse_status(self._call("GET", f"/workspaces/{_seg(workspace_id)}/status"))
+
+    def get_groups(
+        self, workspace_id: str, workspace_name: str | None = None
+    ) -> tuple[SiteGroup, ...]:
+        """GET /workspaces/{id}/groups; pass the name to strip it exactly from group names."""
+        payload = self._call("GET", f"/workspaces/{_seg(workspace_id)}/groups")
+        return wire.parse_groups(payload, workspace_name)
+
+    def get_team(
+        self, workspace_id: str, workspace_name: str | None = None
+    ) -> tuple[TeamGroup, ...]:
+        """GET /workspaces/{id}/team, groups matched by suffix ("<Name> Managers" -> Managers)."""
+        payload = self._call("GET", f"/workspaces/{_seg(workspace_id)}/team")
+        return wire.parse_team(payload, workspace_name)
+
+    def update_workspace(self, workspace_id: str, body: Mapping[str, Any]) -> WorkspaceProperties:
+        """PUT /workspaces/{id}: sets Name, LifeCycle, Manager and Deputy."""
+        payload = self._call("PUT", f"/workspaces/{_seg(workspace_id)}", body)
+        return wire.parse_properties(payload)
+
+    def update_team(
+        self,
+        workspace_id: str,
+        added: Mapping[str, list[str] | tuple[str, ...]],
+        removed: Mapping[str, list[str] | tuple[str, ...]],
+    ) -> TeamUpdateResult:
+        """PUT /workspaces/{id}/team with {group: members} to add and to remove."""
+        body = wire.team_body(added, removed)
+        payload = self._call("PUT", f"/workspaces/{_seg(workspace_id)}/team", body)
+        return wire.parse_team_update(payload)
+
+    def update_schema(
+        self, workspace_id: str, fields: Mapping[str, str | None]
+    ) -> SchemaUpdateResult:
+        """PUT /workspaces/{id}/schema with {FieldName: FieldValue} for every field of the type."""
+        body = wire.schema_body(fields)
+        payload = self._call("PUT", f"/workspaces/{_seg(workspace_id)}/schema", body)
+        return wire.parse_schema_update(payload)
+
+    def update_workspace_type(self, workspace_id: str, type_id: str) -> TypeChangeResult:
+        """PUT /workspaces/{id}/workspaceType."""
+        body = {"Id": type_id}
+        payload = self._call("PUT", f"/workspaces/{_seg(workspace_id)}/workspaceType", body)
+        return wire.parse_type_change(payload)
+
+    def create_workspace(
+        self, body: Mapping[str, Any], *, expected_id: str | None = None
+    ) -> Workspace:
+        """POST /workspaces, never re-sent.
+
+        After a 5xx or a lost answer, the workspace is looked up by the body's
+        WorkspaceId (or `expected_id`, for a PrefixWithName id the caller can
+        derive): if it exists with the same Name, the create happened and it
+        is returned; otherwise CreateOutcomeUnknown says so.
+        """
+        try:
+            payload = self._call("POST", "/workspaces", body)
+        except (ApiServerError, ApiConnectionError) as e:
+            workspace_id = body.get("WorkspaceId") or expected_id
+            return self._recover_create(e, workspace_id, body.get("Name"))
+        return wire.parse_workspace(payload)
+
+    # --- the POST safety net -------------------------------------------------
+
+    def _recover_create(self, error: ApiError, workspace_id: Any, name: Any) -> Workspace:
+        what = f"POST /workspaces for {workspace_id or name!r} failed ({error.message})"
+        if not isinstance(workspace_id, str) or not workspace_id:
+            raise CreateOutcomeUnknown(
+                f"{what}; the service generates this WorkspaceId, so the client cannot check "
+                "whether the create happened. It was not sent again: look in the tenant before "
+                "applying again."
+            ) from error
+        log.warning("%s; checking whether workspace %s exists", what, workspace_id)
+        try:
+            existing = self.get_workspace(workspace_id)
+        except ApiError as check:
+            raise CreateOutcomeUnknown(
+                f"{what}, and checking whether it exists failed too ({check.message}): "
+                "the create may or may not have happened. It was not sent again."
+            ) from error
+        if existing is None:
+            raise CreateOutcomeUnknown(
+                f"{what}, and workspace {workspace_id} does not exist now: the create may or may "
+                "not have happened (it may still appear). It was not sent again; run plan to "
+                "see the live state before applying again."
+            ) from error
+        if isinstance(name, str) and existing.name != name:
+            raise CreateOutcomeUnknown(
+                f"{what}; workspace {workspace_id} exists but is named {existing.name!r}, not "
+                f"{name!r}: it may not be the one this request created. It was not sent again."
+            ) from error
+        log.warning("workspace %s exists: the create went through despite the error", workspace_id)
+        return existing
+
+    # --- transport ---------------------------------------------------------
+
+    def _call(self, method: str, path: str, body: JSONBody | None = None) -> Any:
+        """Send one logical call with pacing, 429 waits, retries (not POST) and a deadline."""
+        deadline = self._clock() + self.settings.deadline
+        if method == "POST":
+            response = self._send(method, path, body, deadline)
+        else:
+            retrying = Retrying(
+                sleep=self._sleep,
+                stop=self._stop(deadline),
+                wait=wait_exponential_jitter(
+                    initial=self._backoff, max=BACKOFF_MAX, jitter=self._backoff
+                ),
+                retry=retry_if_exception(_retryable),
+                before_sleep=self._log_retry,
+                reraise=True,
+            )
+            response = retrying(self._send, method, path, body, deadline)
+        return self._decode(response, method, path)
+
+    def _stop(self, deadline: float) -> Callable[[RetryCallState], bool]:
+        def stop(state: RetryCallState) -> bool:
+            # Stop on attempts, or when the coming backoff would pass the deadline.
+            out_of_time = self._clock() + state.upcoming_sleep > deadline
+            return state.attempt_number >= self._max_attempts or out_of_time
+
+        return stop
+
+    def _log_retry(self, state: RetryCallState) -> None:
+        error = state.outcome.exception() if state.outcome else None
+        log.warning(
+            "attempt %d/%d failed: %s; retrying in %.1f s",
+            state.attempt_number,
+            self._max_attempts,
+            error,
+            state.upcoming_sleep,
+        )
+
+    def _send(
+        self, method: str, path: str, body: JSONBody | None, deadline: float
+    ) -> requests.Response:
+        """One request; a 429 is waited out until its reset and the request sent again."""
+        last_429: ApiError | None = None
+        while True:
+            try:
+                self.budget.acquire(deadline)
+            except TooManyRequests as e:
+                raise (last_429 or e) from e
+            response = None
+            try:
+                response = self._transmit(method, path, body)
+            finally:
+                self._settle(response)
+            status = response.status_code
+            if status < 400 and status not in (301, 302, 303, 307, 308):
+                return response
+            error = self._error(response, method, path)
+            if status != 429:
+                raise error
+            # Refused before processing: safe to send again once the window resets.
+            log.info("%s %s: 429, waiting for the rate-limit window to reset", method, path)
+            last_429 = error
+
+    def _settle(self, response: requests.Response | None) -> None:
+        """Give the reservation back, teaching the budget what the answer's headers say."""
+        if response is None:
+            self.budget.release(None)
+            return
+        headers = parse_rate_headers(response.headers, now=self._clock())
+        self.budget.release(headers, status=response.status_code)
+
+    def _error(self, response: requests.Response, method: str, path: str) -> ApiError:
+        headers = parse_rate_headers(response.headers, now=self._clock())
+        reset = headers.reset_at if headers else None
+        return error_for_status(
+            response.status_code, response.content, method=method, path=path, reset_at=reset
+        )
+
+    def _transmit(self, method: str, path: str, body: JSONBody | None) -> requests.Response:
+        url = self._base + path
+        headers = {"Accept": "application/json"}
+        wire_method = method
+        if method == "PUT" and self.settings.method_override:
+            wire_method = "POST"
+            headers["X-HTTP-Method-Override"] = "PUT"
+        request = requests.Request(wire_method, url, headers=headers, json=body, auth=self._auth)
+        prepared = self._session.prepare_request(request)
+        env = self._session.merge_environment_settings(url, {}, None, self._verify, None)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("-> %s %s %s", wire_method, url, _shown_headers(prepared.headers))
+        started = time.monotonic()
+        try:
+            response = self._session.send(
+                prepared,
+                timeout=self.settings.timeout,
+                allow_redirects=False,
+                verify=env["verify"],
+                proxies=env["proxies"],
+                cert=env["cert"],
+            )
+        except requests.exceptions.RequestException as e:
+            raise _connection_error(e, method, path, self.settings.timeout) from e
+        log.debug(
+            "<- %s %s %d in %.3f s (rate-limit remaining=%s reset=%s)",
+            wire_method,
+            url,
+            response.status_code,
+            time.monotonic() - started,
+            response.headers.get("x-rate-limit-remaining"),
+            response.headers.get("x-rate-limit-reset"),
+        )
+        return response
+
+    def _decode(self, response: requests.Response, method: str, path: str) -> Any:
+        if response.status_code == 204 or not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError as e:
+            raise UnexpectedResponse(
+                f"the service answered {response.status_code} with a body that is not JSON",
+                status=response.status_code,
+                method=method,
+                path=path,
+            ) from e
+
+
+def _seg(value: str) -> str:
+    """One URL path segment: ids are quoted so a '/' or '?' cannot change the path."""
+    return quote(value, safe="")
+
+
+def _root_reason(error: BaseException) -> str:
+    """The innermost cause of a transport error, e.g. "RemoteDisconnected: Remote end closed..."."""
+    seen: BaseException = error
+    for _ in range(5):
+        inner = getattr(seen, "reason", None)
+        if not isinstance(inner, BaseException):
+            inner = next((a for a in seen.args if isinstance(a, BaseException)), None)
+        if inner is None:
+            break
+        seen = inner
+    text = str(seen)
+    return f"{type(seen).__name__}: {text[:200]}" if text else type(seen).__name__
+
+
+def _connection_error(
+    error: requests.exceptions.RequestException, method: str, path: str, timeout: float
+) -> ApiConnectionError:
+    """Describe a transport failure without quoting headers (they hold the token)."""
+    if isinstance(error, requests.exceptions.SSLError):
+        return ApiConnectionError(
+            "TLS verification failed; is the CA bundle right (--ca-bundle / SEAMLESS_CA_BUNDLE)?",
+            method=method,
+            path=path,
+            retryable=False,
+        )
+    if isinstance(error, requests.exceptions.Timeout):
+        return ApiConnectionError(f"no answer within {timeout:g} s", method=method, path=path)
+    reason = _root_reason(error)
+    if isinstance(error, requests.exceptions.ConnectionError):
+        return ApiConnectionError(
+            f"the connection failed or was dropped ({reason})", method=method, path=path
+        )
+    return ApiConnectionError(f"the request failed ({reason})", method=method, path=path)

@@ -1,0 +1,219 @@
+"""Connection settings for the Seamless API: from flags, else the environment.
+
+Flags win over environment variables. The token never has a flag of its own
+(a command line is visible to every user of the machine through `ps` and in
+CI logs): it comes from `SEAMLESS_TOKEN` or a file named by `--token-file`,
+and lives in a `Secret` whose repr and str are `***`.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import click
+
+from reconciler.errors import ConfigError
+
+DEFAULT_API_URL = "https://api.seamlesswork.com"
+DEFAULT_TIMEOUT = 30.0
+"""Seconds to wait for a connection and for an answer (requests itself has no default)."""
+DEFAULT_DEADLINE = 300.0
+"""Seconds one call may take in all, retries and rate-limit waits included."""
+
+ENV_API_URL = "SEAMLESS_API_URL"
+ENV_TENANT = "SEAMLESS_TENANT"
+ENV_TOKEN = "SEAMLESS_TOKEN"
+ENV_CA_BUNDLE = "SEAMLESS_CA_BUNDLE"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Secret:
+    """A string that does not show itself: repr and str are `***`; `reveal()` returns it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """The secret value; call only where it is sent, never where it is shown."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    def __str__(self) -> str:
+        return "***"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __reduce__(self) -> Any:
+        # Pickling would write the value into caches and plan files; refuse it.
+        raise TypeError("a Secret cannot be pickled")
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost, 127.0.0.0/8 and ::1: the only hosts allowed over plain http."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_api_url(url: str) -> str:
+    """Return `url` without a trailing slash, or raise ConfigError if it is unusable or unsafe."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.scheme not in ("https", "http") or not host:
+        raise ConfigError(f"API URL {url!r} is not an https:// URL with a host name.")
+    if parts.scheme == "http" and not is_loopback(host):
+        raise ConfigError(
+            f"Refusing plain http to {host}: the token would cross the network unencrypted. "
+            "Use https:// (plain http is allowed only to a loopback emulator)."
+        )
+    if parts.query or parts.fragment:
+        raise ConfigError(f"API URL {url!r} must not carry a query or fragment.")
+    return url.rstrip("/")
+
+
+def _read_token_file(path: str) -> Secret:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as e:
+        raise ConfigError(f"Cannot read the token file {path}: {e.strerror or e}.") from e
+    token = text.strip()
+    if not token:
+        raise ConfigError(f"The token file {path} is empty.")
+    return Secret(token)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConnectionSettings:
+    """Where and how to reach the Seamless API (keyword arguments only)."""
+
+    api_url: str = DEFAULT_API_URL
+    """Base URL; the tenant name follows it in every path."""
+    tenant: str | None = None
+    """Default tenant for documents that name none."""
+    token: Secret
+    """The tenant's access token, sent as `Authorization: Basic <token>`."""
+    ca_bundle: str | None = None
+    """PEM file of CAs to trust instead of the system store (the emulator prints one)."""
+    method_override: bool = False
+    """Send PUT as POST with `X-HTTP-Method-Override: PUT`, for networks that block PUT."""
+    timeout: float = DEFAULT_TIMEOUT
+    """Connect and read timeout of one request, in seconds."""
+    deadline: float = DEFAULT_DEADLINE
+    """Overall time one call may take, retries and rate-limit waits included."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "api_url", check_api_url(self.api_url))
+        if not self.token.reveal():
+            raise ConfigError(f"No API token: set {ENV_TOKEN} or pass --token-file FILE.")
+
+    @classmethod
+    def from_env(
+        cls,
+        api_url: str | None = None,
+        tenant: str | None = None,
+        token_file: str | None = None,
+        ca_bundle: str | None = None,
+        *,
+        method_override: bool = False,
+        timeout: float | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> ConnectionSettings:
+        """Build settings from flag values (None = not given), falling back to the environment.
+
+        Raises ConfigError when no token is available or the URL is unsafe.
+        """
+        env = os.environ if environ is None else environ
+        if token_file:
+            token = _read_token_file(token_file)
+        elif env.get(ENV_TOKEN, "").strip():
+            token = Secret(env[ENV_TOKEN].strip())
+        else:
+            raise ConfigError(
+                f"No API token: set {ENV_TOKEN} or pass --token-file FILE "
+                "(a file holding the token of the tenant's Seamless API app)."
+            )
+        bundle = ca_bundle or env.get(ENV_CA_BUNDLE) or None
+        if bundle is not None and not Path(bundle).is_file():
+            raise ConfigError(f"The CA bundle {bundle} does not exist or is not a file.")
+        return cls(
+            api_url=api_url or env.get(ENV_API_URL) or DEFAULT_API_URL,
+            tenant=tenant or env.get(ENV_TENANT) or None,
+            token=token,
+            ca_bundle=bundle,
+            method_override=method_override,
+            timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
+        )
+
+
+def connection_options(func: F) -> F:
+    """Click decorator: add the connection flags and pass `connection: ConnectionSettings`.
+
+    The flags are --api-url, --tenant, --token-file, --ca-bundle and
+    --method-override; the command receives one `connection` argument
+    instead of them. There is deliberately no --token flag.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        kwargs["connection"] = ConnectionSettings.from_env(
+            api_url=kwargs.pop("api_url"),
+            tenant=kwargs.pop("tenant"),
+            token_file=kwargs.pop("token_file"),
+            ca_bundle=kwargs.pop("ca_bundle"),
+            method_override=kwargs.pop("method_override"),
+        )
+        return func(*args, **kwargs)
+
+    options = [
+        click.option(
+            "--api-url",
+            envvar=ENV_API_URL,
+            metavar="URL",
+            help=f"Seamless API base URL [env {ENV_API_URL}; default {DEFAULT_API_URL}].",
+        ),
+        click.option(
+            "--tenant",
+            envvar=ENV_TENANT,
+            help=f"Tenant for documents that name none [env {ENV_TENANT}].",
+        ),
+        click.option(
+            "--token-file",
+            type=click.Path(exists=True, dir_okay=False),
+            help=f"File holding the API token (else env {ENV_TOKEN}; never a plain flag).",
+        ),
+        click.option(
+            "--ca-bundle",
+            envvar=ENV_CA_BUNDLE,
+            type=click.Path(exists=True, dir_okay=False),
+            help=f"PEM bundle of CAs to trust, e.g. the emulator's [env {ENV_CA_BUNDLE}].",
+        ),
+        click.option(
+            "--method-override",
+            is_flag=True,
+            help="Send PUT as POST with X-HTTP-Method-Override (networks that block PUT).",
+        ),
+    ]
+    decorated: Callable[..., Any] = wrapper
+    for option in reversed(options):
+        decorated = option(decorated)
+    return decorated  # type: ignore[return-value]
