@@ -1,0 +1,157 @@
+"""Checks of request bodies against the API document's rules; each failure is a 422 naming the field."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import Any
+
+from reconciler.emulator.errors import Unprocessable
+from reconciler.emulator.fixtures import FieldDefinition, TenantConfig, WorkspaceTypeConfig
+
+WORKSPACE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+NUMBER = re.compile(r"-?\d+(\.\d+)?")
+BOOLEANS = {"true": "1", "1": "1", "false": "0", "0": "0"}
+SHAREPOINT_GROUPS = ("Managers", "Members", "Visitors")
+TEAMS_GROUPS = ("Owners", "Members")
+
+
+def require_object(body: Any, what: str) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise Unprocessable(f"The request body must be a JSON object ({what}).")
+    return body
+
+
+def require_string(body: dict[str, Any], name: str) -> str:
+    value = body.get(name)
+    if value is None:
+        raise Unprocessable(f"{name} must be provided.")
+    if not isinstance(value, str) or not value.strip():
+        raise Unprocessable(f"{name} must be a non-empty string.")
+    return value
+
+
+def person(tenant: TenantConfig, body: dict[str, Any], name: str) -> dict[str, str]:
+    """A Manager or Deputy: Email required and known to the directory; Name filled in if missing."""
+    raw = body.get(name)
+    if not isinstance(raw, dict):
+        raise Unprocessable(f"{name} must be an object with an Email.")
+    email = raw.get("Email")
+    if not isinstance(email, str) or not email.strip():
+        raise Unprocessable(f"{name}.Email must be provided.")
+    account = tenant.accounts.get(email.strip().lower())
+    if account is None:
+        raise Unprocessable(f"{name}.Email '{email}' is not an account of this tenant.")
+    given = raw.get("Name")
+    if given is not None and not isinstance(given, str):
+        raise Unprocessable(f"{name}.Name must be a string.")
+    return {"Email": account["Email"], "Name": given or account["Name"]}
+
+
+def life_cycle(body: dict[str, Any]) -> int:
+    value = body.get("LifeCycle", 0)
+    if value is None:
+        return 0
+    if isinstance(value, bool) or value not in (0, 1):
+        raise Unprocessable("LifeCycle must be 0 (active) or 1 (closed).")
+    return int(value)
+
+
+def workspace_id(value: Any, workspace_type: WorkspaceTypeConfig) -> str:
+    """The WorkspaceId a None or PrefixWithId type requires in a POST."""
+    if value is None:
+        raise Unprocessable("WorkspaceId must be provided for this workspace type.")
+    if not isinstance(value, str) or not WORKSPACE_ID.fullmatch(value):
+        raise Unprocessable(
+            "WorkspaceId must be 1-128 letters, digits, '.', '_' or '-', starting with a "
+            "letter or digit."
+        )
+    prefix = workspace_type.prefix or ""
+    if workspace_type.generator == 1 and not value.lower().startswith(prefix.lower()):
+        raise Unprocessable(f"WorkspaceId must start with the prefix '{prefix}' of this type.")
+    return value
+
+
+def field_value(definition: FieldDefinition, value: Any) -> str | None:
+    """Check one FieldValue against its FieldType and ValidValues; return the stored form."""
+    where = f"Schema field '{definition.name}'"
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise Unprocessable(f"{where}: FieldValue must be a string or null.")
+    stored = value
+    if definition.type == "datetime":
+        stored = _utc_timestamp(value, where)
+    elif definition.type == "number" and not NUMBER.fullmatch(value.strip()):
+        raise Unprocessable(f"{where}: '{value}' is not a number.")
+    elif definition.type == "boolean":
+        if value.strip().lower() not in BOOLEANS:
+            raise Unprocessable(f"{where}: '{value}' is not a boolean (true/false/1/0).")
+        stored = BOOLEANS[value.strip().lower()]
+    if definition.valid_values is not None and stored not in definition.valid_values:
+        allowed = ", ".join(definition.valid_values)
+        raise Unprocessable(f"{where}: '{value}' is not one of the ValidValues ({allowed}).")
+    return stored
+
+
+def _utc_timestamp(value: str, where: str) -> str:
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise Unprocessable(f"{where}: '{value}' is not an ISO 8601 datetime.") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def schema_entries(body: Any, workspace_type: WorkspaceTypeConfig) -> dict[str, str | None]:
+    """FieldName -> stored value for a list of {FieldName, FieldValue}; unknown or repeated is 422."""
+    if not isinstance(body, list):
+        raise Unprocessable("Schema must be an array of {FieldName, FieldValue}.")
+    values: dict[str, str | None] = {}
+    for entry in body:
+        if not isinstance(entry, dict) or not isinstance(entry.get("FieldName"), str):
+            raise Unprocessable("Each Schema entry needs a FieldName.")
+        name = entry["FieldName"]
+        if "FieldValue" not in entry:
+            raise Unprocessable(f"Schema field '{name}': FieldValue must be provided.")
+        definition = workspace_type.field(name)
+        if definition is None:
+            raise Unprocessable(
+                f"Schema field '{name}' is not defined by workspace type '{workspace_type.name}'."
+            )
+        if name in values:
+            raise Unprocessable(f"Schema field '{name}' is listed more than once.")
+        values[name] = field_value(definition, entry["FieldValue"])
+    return values
+
+
+def required_fields_set(values: dict[str, str | None], workspace_type: WorkspaceTypeConfig) -> None:
+    for definition in workspace_type.fields:
+        if definition.required and values.get(definition.name) is None:
+            raise Unprocessable(f"Schema field '{definition.name}' is required.")
+
+
+def team_sections(body: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The Added and Removed collections, each entry with a Group and a list of Members."""
+    body = require_object(body, "Team")
+    sections = []
+    for name in ("Added", "Removed"):
+        items = body.get(name) or []
+        if not isinstance(items, list):
+            raise Unprocessable(f"{name} must be an array.")
+        for item in items:
+            if not isinstance(item, dict) or not isinstance(item.get("Group"), str):
+                raise Unprocessable(f"Each {name} entry needs a Group.")
+            members = item.get("Members")
+            if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+                raise Unprocessable(f"{name} group '{item['Group']}': Members must be strings.")
+        sections.append(items)
+    return sections[0], sections[1]
+
+
+def allowed_groups(workspace_type: WorkspaceTypeConfig) -> tuple[str, ...]:
+    return TEAMS_GROUPS if workspace_type.is_teams else SHAREPOINT_GROUPS
