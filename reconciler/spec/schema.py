@@ -26,6 +26,9 @@ from reconciler.spec.yamlfile import Document, escape_pointer_token, pointer
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "workspace.schema.json"
 """The schema lives at the repository's top level, where editors and other tools find it."""
 
+# Words YAML 1.1 reads as booleans and YAML 1.2 (our loader) reads as text.
+_YAML11_BOOLEANS = frozenset({"yes", "no", "on", "off", "y", "n"})
+
 _YAML_TYPES = {
     "object": "a mapping",
     "array": "a list",
@@ -100,7 +103,8 @@ def _additional_properties(
 def _closest(word: str, choices: list[str]) -> str | None:
     """The choice a typo most likely meant, compared without case ('lifecycle' -> 'lifeCycle')."""
     by_lower = {choice.lower(): choice for choice in choices}
-    matches = difflib.get_close_matches(word.lower(), list(by_lower), n=1, cutoff=0.6)
+    # 0.75 keeps real typos ('manger', 'Member') and drops far guesses ('archived' -> 'active').
+    matches = difflib.get_close_matches(word.lower(), list(by_lower), n=1, cutoff=0.75)
     return by_lower[matches[0]] if matches else None
 
 
@@ -117,7 +121,7 @@ def _required(error: ValidationError, document: Document, ptr: str) -> Iterator[
 def _type(error: ValidationError, document: Document, ptr: str) -> Iterator[Diagnostic]:
     expected = error.validator_value
     names = [expected] if isinstance(expected, str) else list(expected)
-    wanted = " or ".join(_YAML_TYPES.get(name, name) for name in names)
+    wanted = _or_list([_YAML_TYPES.get(name, name) for name in names])
     written = document.plain.get(ptr)
     got = _describe_value(error.instance, written)
     message = f"expected {wanted}, got {got}"
@@ -126,6 +130,11 @@ def _type(error: ValidationError, document: Document, ptr: str) -> Iterator[Diag
     elif "array" in names and error.instance is None:
         message += " — write [] for an empty group"
     yield Diagnostic.at(document.where(ptr), _prefixed(ptr, message))
+
+
+def _or_list(words: list[str]) -> str:
+    """["a string", "a number", "null"] -> "a string, a number or null"."""
+    return " or ".join([", ".join(words[:-1]), words[-1]]) if len(words) > 1 else words[0]
 
 
 def _describe_value(value: object, written: str | None) -> str:
@@ -148,6 +157,8 @@ def _enum(error: ValidationError, document: Document, ptr: str) -> Iterator[Diag
     guess = _closest(str(error.instance), choices) if isinstance(error.instance, str) else None
     if guess:
         message += f" — did you mean '{guess}'?"
+    elif str(error.instance).lower() in _YAML11_BOOLEANS:
+        message += f" (specs are YAML 1.2: {error.instance} is text here, not a boolean)"
     yield Diagnostic.at(document.where(ptr), _prefixed(ptr, message))
 
 
