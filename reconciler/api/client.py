@@ -87,8 +87,11 @@ def _retryable(error: BaseException) -> bool:
     return isinstance(error, ApiServerError)
 
 
-def _shown_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    return {k: ("Basic ***" if k.lower() == "authorization" else v) for k, v in headers.items()}
+def _shown_headers(headers: Mapping[str, str]) -> str:
+    """Headers as `Name: value` lines for debug output, the Authorization value masked."""
+    return ", ".join(
+        f"{k}: {'Basic ***' if k.lower() == 'authorization' else v}" for k, v in headers.items()
+    )
 
 
 class SeamlessClient:
@@ -277,7 +280,7 @@ class SeamlessClient:
                 sleep=self._sleep,
                 stop=self._stop(deadline),
                 wait=wait_exponential_jitter(
-                    initial=self._backoff, max=BACKOFF_MAX, jitter=self._backoff
+                    multiplier=self._backoff, max=BACKOFF_MAX, jitter=self._backoff
                 ),
                 retry=retry_if_exception(_retryable),
                 before_sleep=self._log_retry,
@@ -355,7 +358,7 @@ class SeamlessClient:
         prepared = self._session.prepare_request(request)
         env = self._session.merge_environment_settings(url, {}, None, self._verify, None)
         if log.isEnabledFor(logging.DEBUG):
-            log.debug("-> %s %s %s", wire_method, url, _shown_headers(prepared.headers))
+            log.debug("-> %s %s [%s]", wire_method, url, _shown_headers(prepared.headers))
         started = time.monotonic()
         try:
             response = self._session.send(
