@@ -83,8 +83,9 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[Diagno
     """Spec files under `paths` as (path, display name), sorted, each file once.
 
     A file named explicitly is read whatever its suffix (pre-commit passes
-    names). In directories, `*.yaml` / `*.yml` at any depth are read, except in
-    hidden directories (`.git`, `.github`, `.reconciler`): CI workflows are YAML too.
+    names). In directories, `*.yaml` / `*.yml` at any depth are read, except
+    hidden files and directories (`.git`, `.github`, `.reconciler`): CI
+    workflows are YAML too. A directory without spec files is an error.
     """
     found: list[tuple[Path, str]] = []
     diagnostics: list[Diagnostic] = []
@@ -92,6 +93,10 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[Diagno
     for given in paths:
         if given.is_dir():
             candidates = list(_walk(given))
+            if not candidates:
+                # A pipeline pointed at the wrong directory must not pass as "all valid".
+                message = "no spec files (*.yaml, *.yml) in this directory"
+                diagnostics.append(Diagnostic(str(given), None, None, message))
         elif given.exists():
             candidates = [given]
         else:

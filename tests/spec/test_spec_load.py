@@ -171,9 +171,12 @@ def test_missing_path_is_a_diagnostic(tmp_path: Path) -> None:
     assert str(problem) == f"{tmp_path / 'nope'}: no such file or directory"
 
 
-def test_an_empty_directory_is_valid_and_empty(tmp_path: Path) -> None:
+def test_a_directory_without_specs_is_an_error(tmp_path: Path) -> None:
+    write(tmp_path, ".github/workflows/ci.yml", "on: push\n")
     result = load_documents([tmp_path], "contoso")
-    assert result.valid and result.specs == () and result.files == ()
+    (problem,) = result.diagnostics
+    assert (problem.file, problem.line) == (str(tmp_path), None)
+    assert problem.message == "no spec files (*.yaml, *.yml) in this directory"
 
 
 def test_the_example_specs_are_valid() -> None:
