@@ -59,6 +59,12 @@ class Secret:
     def __hash__(self) -> int:
         return hash(self._value)
 
+    def __copy__(self) -> Secret:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Secret:
+        return self  # immutable: copies may share it, and must not go through pickling
+
     def __reduce__(self) -> Any:
         # Pickling would write the value into caches and plan files; refuse it.
         raise TypeError("a Secret cannot be pickled")

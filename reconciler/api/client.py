@@ -36,6 +36,7 @@ from reconciler.api.errors import (
     NotFound,
     TooManyRequests,
     UnexpectedResponse,
+    connection_error,
     error_for_status,
 )
 from reconciler.api.models import (
@@ -370,7 +371,7 @@ class SeamlessClient:
                 cert=env["cert"],
             )
         except requests.exceptions.RequestException as e:
-            raise _connection_error(e, method, path, self.settings.timeout) from e
+            raise connection_error(e, method, path, self.settings.timeout) from e
         log.debug(
             "<- %s %s %d in %.3f s (rate-limit remaining=%s reset=%s)",
             wire_method,
@@ -399,38 +400,3 @@ class SeamlessClient:
 def _seg(value: str) -> str:
     """One URL path segment: ids are quoted so a '/' or '?' cannot change the path."""
     return quote(value, safe="")
-
-
-def _root_reason(error: BaseException) -> str:
-    """The innermost cause of a transport error, e.g. "RemoteDisconnected: Remote end closed..."."""
-    seen: BaseException = error
-    for _ in range(5):
-        inner = getattr(seen, "reason", None)
-        if not isinstance(inner, BaseException):
-            inner = next((a for a in seen.args if isinstance(a, BaseException)), None)
-        if inner is None:
-            break
-        seen = inner
-    text = str(seen)
-    return f"{type(seen).__name__}: {text[:200]}" if text else type(seen).__name__
-
-
-def _connection_error(
-    error: requests.exceptions.RequestException, method: str, path: str, timeout: float
-) -> ApiConnectionError:
-    """Describe a transport failure without quoting headers (they hold the token)."""
-    if isinstance(error, requests.exceptions.SSLError):
-        return ApiConnectionError(
-            "TLS verification failed; is the CA bundle right (--ca-bundle / SEAMLESS_CA_BUNDLE)?",
-            method=method,
-            path=path,
-            retryable=False,
-        )
-    if isinstance(error, requests.exceptions.Timeout):
-        return ApiConnectionError(f"no answer within {timeout:g} s", method=method, path=path)
-    reason = _root_reason(error)
-    if isinstance(error, requests.exceptions.ConnectionError):
-        return ApiConnectionError(
-            f"the connection failed or was dropped ({reason})", method=method, path=path
-        )
-    return ApiConnectionError(f"the request failed ({reason})", method=method, path=path)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 
+import requests
+
 from reconciler.errors import ReconcilerError
 
 # A non-JSON body is quoted in messages only up to this size: enough to see what
@@ -142,3 +144,38 @@ def error_for_status(
     if 500 <= status < 600:
         return ApiServerError(message, status=status, method=method, path=path)
     return ApiError(message, status=status, method=method, path=path)
+
+
+def _root_reason(error: BaseException) -> str:
+    """The innermost cause of a transport error, e.g. "RemoteDisconnected: Remote end closed..."."""
+    seen: BaseException = error
+    for _ in range(5):
+        inner = getattr(seen, "reason", None)
+        if not isinstance(inner, BaseException):
+            inner = next((a for a in seen.args if isinstance(a, BaseException)), None)
+        if inner is None:
+            break
+        seen = inner
+    text = str(seen)
+    return f"{type(seen).__name__}: {text[:200]}" if text else type(seen).__name__
+
+
+def connection_error(
+    error: requests.exceptions.RequestException, method: str, path: str, timeout: float
+) -> ApiConnectionError:
+    """Describe a transport failure without quoting headers (they hold the token)."""
+    if isinstance(error, requests.exceptions.SSLError):
+        return ApiConnectionError(
+            "TLS verification failed; is the CA bundle right (--ca-bundle / SEAMLESS_CA_BUNDLE)?",
+            method=method,
+            path=path,
+            retryable=False,
+        )
+    if isinstance(error, requests.exceptions.Timeout):
+        return ApiConnectionError(f"no answer within {timeout:g} s", method=method, path=path)
+    reason = _root_reason(error)
+    if isinstance(error, requests.exceptions.ConnectionError):
+        return ApiConnectionError(
+            f"the connection failed or was dropped ({reason})", method=method, path=path
+        )
+    return ApiConnectionError(f"the request failed ({reason})", method=method, path=path)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
 from pathlib import Path
 
 import click
@@ -109,3 +111,10 @@ def test_there_is_no_token_flag() -> None:
     result = CliRunner().invoke(command, ["--token", TOKEN])
     assert result.exit_code == 2
     assert "No such option" in result.output
+
+
+def test_secret_survives_copies_but_not_pickling() -> None:
+    settings = ConnectionSettings(token=Secret(TOKEN))
+    assert copy.deepcopy(settings).token.reveal() == TOKEN
+    with pytest.raises(TypeError, match="cannot be pickled"):
+        pickle.dumps(settings)
