@@ -1,4 +1,4 @@
-"""Shared fixtures: one emulator per test session (per xdist worker) over real HTTPS, reset per test."""
+"""Shared fixtures: one emulator per session (per xdist worker) over real HTTPS, reset per test."""
 
 from __future__ import annotations
 

@@ -72,12 +72,17 @@ class Backend:
             raise Unprocessable(f"unknown workspace type {type_ref!r}")
         body: dict[str, Any] = {
             "Name": raw["Name"],
-            "Manager": {"Email": raw["Manager"]},
-            "Deputy": {"Email": raw["Deputy"]} if raw.get("Deputy") else None,
-            "Schema": [{"FieldName": k, "FieldValue": v} for k, v in (raw.get("Schema") or {}).items()],
-            "Team": {"Added": [{"Group": g, "Members": m} for g, m in (raw.get("Team") or {}).items()]},
+            "Manager": _fixture_person(raw["Manager"]),
+            "Deputy": _fixture_person(raw["Deputy"]) if raw.get("Deputy") else None,
+            "Schema": [
+                {"FieldName": k, "FieldValue": v} for k, v in (raw.get("Schema") or {}).items()
+            ],
         }
         doc = self._new_document(tenant, unit, wtype, str(raw["WorkspaceId"]), body)
+        if raw.get("Team") is not None:  # live state as the fixture states it, nothing implied
+            groups = {str(g): [str(m) for m in members] for g, members in raw["Team"].items()}
+            doc["Team"] = {g: m for g, m in groups.items() if g in _initial_team(wtype)[0]}
+            doc["SiteGroups"] = {g: m for g, m in groups.items() if g not in doc["Team"]}
         doc["Stage"] = int(raw.get("Stage", stages.READY))
         doc.pop("Progress", None)
         doc["LifeCycle"] = 1 if raw.get("LifeCycle") in (1, "closed") else 0
@@ -437,6 +442,10 @@ class Backend:
 
 
 # -- pure helpers ----------------------------------------------------------------------------
+
+
+def _fixture_person(raw: Any) -> dict[str, Any]:
+    return dict(raw) if isinstance(raw, dict) else {"Email": str(raw)}
 
 
 def _dotted(prefix: str | None) -> str:

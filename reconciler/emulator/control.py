@@ -6,8 +6,9 @@ No authentication: the emulator listens on loopback only. Routes:
   GET    /_emulator/requests | DELETE             the request log
   GET    /_emulator/faults | POST | DELETE        fault rules (see faults.py)
   GET    /_emulator/config | POST                 {"rate_limit": {"limit", "window"} | null,
-                                                   "progression": {"mode", "seconds", "polls", "fail"}}
-  POST   /_emulator/workspaces/<tenant>/<id>/stage  {"stage": N} forces a stage; {} finishes provisioning
+                                    "progression": {"mode", "seconds", "polls", "fail"}}
+  POST   /_emulator/workspaces/<tenant>/<id>/stage
+         {"stage": N} forces a stage; {} finishes provisioning now
 """
 
 from __future__ import annotations
@@ -122,7 +123,9 @@ class Control:
             raise ValueError("config is a JSON object")
         if "rate_limit" in body:
             limit = body["rate_limit"]
-            self.rate_limit.configure((int(limit["limit"]), int(limit["window"])) if limit else None)
+            self.rate_limit.configure(
+                (int(limit["limit"]), int(limit["window"])) if limit else None
+            )
         if "progression" in body:
             self.backend.progression = Progression.from_json(body["progression"])
         return self.get_config(None)

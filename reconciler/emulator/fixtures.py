@@ -206,5 +206,7 @@ def _check_tokens_unique(tenants: dict[str, TenantConfig], path: Path) -> None:
     for tenant in tenants.values():
         for token in tenant.tokens:
             if token in seen:
-                raise FixtureError(f"{path}: a token is shared by {seen[token]!r} and {tenant.name!r}")
+                raise FixtureError(
+                    f"{path}: a token is shared by {seen[token]!r} and {tenant.name!r}"
+                )
             seen[token] = tenant.name

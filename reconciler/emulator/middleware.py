@@ -8,13 +8,14 @@ limit headers, and handlers see only authenticated, parsed requests.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from limits import RateLimitItemPerSecond
@@ -25,10 +26,10 @@ from werkzeug.wrappers import Request, Response
 from reconciler.emulator.backend import Backend
 from reconciler.emulator.errors import (
     BadRequest,
+    Forbidden,
     ServiceError,
     TooManyRequests,
     Unauthorized,
-    Forbidden,
     UnsupportedMediaType,
     server_error,
 )
@@ -86,7 +87,7 @@ class RequestLog:
     def __call__(self, call: Call, nxt: Handler) -> Response:
         response = guarded(call, nxt)
         request = call.request
-        raw = request.get_data(cache=True)
+        raw = request.get_data(cache=True).decode("utf-8", "replace")[:2000]
         entry = {
             "time": time.time(),
             "method": call.method,
@@ -95,7 +96,7 @@ class RequestLog:
             "query": request.query_string.decode("latin-1"),
             "tenant": call.tenant,
             "status": None if call.dropped else response.status_code,
-            "body": call.body if call.body is not None else raw.decode("utf-8", "replace")[:2000] or None,
+            "body": call.body if call.body is not None else raw or None,
             "headers": _logged_headers(request),
             "fault": call.fault,
             "committed": call.committed,
@@ -122,25 +123,34 @@ def _logged_headers(request: Request) -> dict[str, str]:
 
 
 class RateLimit:
-    """A fixed window per token; the three x-rate-limit-* headers on every answer."""
+    """A fixed window per token, aligned to the clock; the x-rate-limit-* headers on every answer.
+
+    Windows start at whole multiples of their length (as a per-minute limit
+    resets on the minute), so `x-rate-limit-reset` is an exact epoch second
+    and a client that waits for it loses no time to rounding. `limits` keeps
+    the per-window counters and expires them.
+    """
+
+    UNLIMITED = (1_000_000_000, 60)  # "off": never refuse, but keep the headers honest
 
     def __init__(self, limit: tuple[int, int] | None) -> None:
-        self.limiter = FixedWindowRateLimiter(MemoryStorage())
+        self.storage = MemoryStorage()
+        self.limiter = FixedWindowRateLimiter(self.storage)
         self.configure(limit)
 
     def configure(self, limit: tuple[int, int] | None) -> None:
         """Set (requests, window seconds), or None for no limit; windows start afresh."""
         self.limit = limit
-        self.item = RateLimitItemPerSecond(limit[0], limit[1]) if limit else None
-        self.limiter.storage.reset()
+        amount, window = limit or self.UNLIMITED
+        self.item = RateLimitItemPerSecond(amount, window)
+        self.storage.reset()
 
     def __call__(self, call: Call, nxt: Handler) -> Response:
-        item = self.item
-        if item is None:
-            return guarded(call, nxt)
+        item, window = self.item, self.item.get_expiry()
+        index = int(time.time() // window)
         key = call.request.headers.get("Authorization") or call.request.remote_addr or "anonymous"
-        allowed = self.limiter.hit(item, key)
-        reset_at, remaining = self.limiter.get_window_stats(item, key)
+        identity = (key, str(index))
+        allowed = self.limiter.hit(item, *identity)
         if allowed:
             response = guarded(call, nxt)
         else:
@@ -148,9 +158,12 @@ class RateLimit:
                 "API calls quota exceeded! Maximum admitted "
                 f"{item.amount} per {item.multiples} seconds."
             ).to_response()
+        if call.fault == "rate_limit":  # an injected refusal, and refusals do not count
+            self.storage.decr(item.key_for(*identity))
+        remaining = max(0, item.amount - self.storage.get(item.key_for(*identity)))
         response.headers.setdefault("x-rate-limit-limit", str(item.amount))
         response.headers.setdefault("x-rate-limit-remaining", str(remaining))
-        response.headers.setdefault("x-rate-limit-reset", str(math.ceil(reset_at)))
+        response.headers.setdefault("x-rate-limit-reset", str((index + 1) * window))
         return response
 
 
@@ -177,7 +190,9 @@ class FaultInjection:
         if rule.action == "rate_limit":
             response = TooManyRequests("API calls quota exceeded!").to_response()
             response.headers["x-rate-limit-remaining"] = "0"
-            response.headers["x-rate-limit-reset"] = str(math.ceil(time.time()) + rule.reset_seconds)
+            response.headers["x-rate-limit-reset"] = str(
+                math.ceil(time.time()) + rule.reset_seconds
+            )
             return response
         response = nxt(call) if rule.action == "drop_after_commit" else Response(b"")
         _drop_connection(call)
@@ -196,10 +211,8 @@ def _drop_connection(call: Call) -> None:
         server_request.close_connection = True
     sock = call.request.environ.get("werkzeug.socket")
     if isinstance(sock, socket.socket):
-        try:
+        with contextlib.suppress(OSError):  # already gone: the client sees the same drop
             sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass  # already gone: the client sees the same dropped connection
 
 
 def _effective_method(request: Request) -> str:

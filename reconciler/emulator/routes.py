@@ -54,14 +54,14 @@ class Dispatcher:
         adapter = URL_MAP.bind("emulator")
         path = call.request.path
         if call.method == "OPTIONS":
-            return self._options(adapter.allowed_methods(path))
+            return self._options(list(adapter.allowed_methods(path)))
         try:
             operation, args = adapter.match(path, call.method)
         except RouteMethodNotAllowed as exc:
             raise MethodNotAllowed(_public(exc.valid_methods or [])) from None
         except RouteNotFound:
             raise NotFound("No HTTP resource was found that matches the request URI.") from None
-        return self._run(call, str(operation), args)
+        return self._run(call, str(operation), dict(args))
 
     def _run(self, call: Call, operation: str, args: dict[str, Any]) -> Response:
         method = getattr(self.backend, operation)

@@ -94,7 +94,7 @@ class EmulatorApp:
             response = self.control.handle(request)
         else:
             response = self.api(Call(request, request.method))
-        return response(environ, start_response)  # type: ignore[no-any-return]
+        return response(environ, start_response)
 
 
 class EmulatorServer:
@@ -163,8 +163,8 @@ class EmulatorServer:
 class _DroppableGateway(wsgi.Gateway_10):
     """Exposes the connection's socket so a fault can drop it, as `werkzeug.socket` does."""
 
-    def get_environ(self) -> dict[str, Any]:
-        environ: dict[str, Any] = super().get_environ()
+    def get_environ(self) -> dict[str, Any]:  # type: ignore[override]
+        environ: dict[str, Any] = super().get_environ()  # type: ignore[no-untyped-call]
         environ["werkzeug.socket"] = self.req.conn.socket
         environ["emulator.request"] = self.req
         return environ
@@ -199,8 +199,12 @@ def serve_forever(
         sys.exit(1)
     _announce(server)
     if info_file:
-        info = {"url": server.url, "ca_bundle": str(server.ca_bundle), "pid": os.getpid()}
-        info["tenants"] = server.tokens()  # type: ignore[assignment]
+        info: dict[str, Any] = {
+            "url": server.url,
+            "ca_bundle": str(server.ca_bundle),
+            "pid": os.getpid(),
+        }
+        info["tenants"] = server.tokens()
         tmp = info_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(info, indent=2), encoding="utf-8")
         tmp.replace(info_file)  # atomic: a script polling for the file never reads half of it

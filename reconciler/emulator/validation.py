@@ -1,4 +1,4 @@
-"""Checks of request bodies against the API document's rules; each failure is a 422 naming the field."""
+"""Checks of request bodies against the API document's rules; each failure is a 422 naming it."""
 
 from __future__ import annotations
 
@@ -108,7 +108,7 @@ def _utc_timestamp(value: str, where: str) -> str:
 
 
 def schema_entries(body: Any, workspace_type: WorkspaceTypeConfig) -> dict[str, str | None]:
-    """FieldName -> stored value for a list of {FieldName, FieldValue}; unknown or repeated is 422."""
+    """FieldName -> stored value for a list of {FieldName, FieldValue}; unknown or repeated: 422."""
     if not isinstance(body, list):
         raise Unprocessable("Schema must be an array of {FieldName, FieldValue}.")
     values: dict[str, str | None] = {}
