@@ -278,13 +278,13 @@ class Backend:
     def update_workspace(self, tenant_name: str, workspace_id: str, body: Any) -> dict[str, Any]:
         """PUT workspaces/{id}: the full set of Name, LifeCycle, Manager and Deputy."""
         tenant = self.tenant(tenant_name)
-        body = validation.require_object(body, "workspace")
-        name = validation.require_string(body, "Name")
-        life_cycle = validation.life_cycle(body)
-        manager = validation.person(tenant, body, "Manager")
-        deputy = validation.person(tenant, body, "Deputy") if body.get("Deputy") else None
         with self.store.transaction():
             doc = self._ready(tenant, workspace_id, open_only=False)
+            body = validation.require_object(body, "workspace")
+            name = validation.require_string(body, "Name")
+            life_cycle = validation.life_cycle(body)
+            manager = validation.person(tenant, body, "Manager")
+            deputy = validation.person(tenant, body, "Deputy") if body.get("Deputy") else None
             wtype = tenant.types[doc["TypeId"]]
             old = doc["Manager"]["Email"]
             if old.lower() != manager["Email"].lower():
@@ -297,9 +297,9 @@ class Backend:
     def update_team(self, tenant_name: str, workspace_id: str, body: Any) -> list[dict[str, Any]]:
         """PUT workspaces/{id}/team: removals, then additions; a status for every member named."""
         tenant = self.tenant(tenant_name)
-        added, removed = validation.team_sections(body)
         with self.store.transaction():
             doc = self._ready(tenant, workspace_id, open_only=True)
+            added, removed = validation.team_sections(body)
             wtype = tenant.types[doc["TypeId"]]
             removed_results = [self._team_change(tenant, wtype, doc, s, add=False) for s in removed]
             added_results = [self._team_change(tenant, wtype, doc, s, add=True) for s in added]
@@ -357,10 +357,10 @@ class Backend:
     ) -> dict[str, Any]:
         """PUT workspaces/{id}/workspaceType, under the document's three type-change rules."""
         tenant = self.tenant(tenant_name)
-        body = validation.require_object(body, "workspace type")
-        type_id = validation.require_string(body, "Id").upper()
         with self.store.transaction():
             doc = self._ready(tenant, workspace_id, open_only=True)
+            body = validation.require_object(body, "workspace type")
+            type_id = validation.require_string(body, "Id").upper()
             current = tenant.types[doc["TypeId"]]
             new = self._type_change_target(tenant, doc, current, type_id)
             doc["TypeId"] = new.id

@@ -197,7 +197,6 @@ def serve_forever(
     except (FixtureError, ValueError, TypeError, OSError, yaml.YAMLError) as exc:
         print(f"Error: {exc}", file=sys.stderr)
         sys.exit(1)
-    _announce(server)
     if info_file:
         info: dict[str, Any] = {
             "url": server.url,
@@ -208,6 +207,7 @@ def serve_forever(
         tmp = info_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(info, indent=2), encoding="utf-8")
         tmp.replace(info_file)  # atomic: a script polling for the file never reads half of it
+    _announce(server)  # after the info file: a script that saw the text can read the file
     try:
         server.serve()
     except KeyboardInterrupt:
