@@ -11,20 +11,25 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 # No type stubs for jsonschema in the dev set; its objects are used through a few attributes.
-from jsonschema import Draft7Validator  # type: ignore[import-untyped]
-from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped]
+from jsonschema import Draft7Validator
+from jsonschema.exceptions import ValidationError
 
 from reconciler.errors import ReconcilerError
 from reconciler.spec.diagnostics import Diagnostic
 from reconciler.spec.yamlfile import Document, escape_pointer_token, pointer
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "workspace.schema.json"
-"""The schema lives at the repository's top level, where editors and other tools find it."""
+SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "workspace.schema.json"
+"""The package's copy of schemas/workspace.schema.json (a link in a checkout, a file in a wheel).
+
+The schema's home is the repository's top level, where editors and other tools
+find it; the link lets an installed package carry it too.
+"""
 
 # Words YAML 1.1 reads as booleans and YAML 1.2 (our loader) reads as text.
 _YAML11_BOOLEANS = frozenset({"yes", "no", "on", "off", "y", "n"})
@@ -88,7 +93,7 @@ def _show(value: object) -> str:
 def _additional_properties(
     error: ValidationError, document: Document, ptr: str
 ) -> Iterator[Diagnostic]:
-    allowed = sorted(error.schema.get("properties", {}))
+    allowed = sorted(_schema(error).get("properties", {}))
     instance = error.instance if isinstance(error.instance, dict) else {}
     where = f" in {_label(ptr)}" if ptr else ""
     for key in instance:
@@ -98,6 +103,15 @@ def _additional_properties(
         guess = _closest(key, allowed)
         message += f" — did you mean '{guess}'?" if guess else f"; allowed: {', '.join(allowed)}"
         yield Diagnostic.at(document.key_where(f"{ptr}/{escape_pointer_token(key)}"), message)
+
+
+def _rule(error: ValidationError) -> Any:
+    """The schema's value for the failed keyword (the stubs allow an 'unset' we never see)."""
+    return error.validator_value
+
+
+def _schema(error: ValidationError) -> Mapping[str, Any]:
+    return error.schema if isinstance(error.schema, Mapping) else {}
 
 
 def _closest(word: str, choices: list[str]) -> str | None:
@@ -111,7 +125,7 @@ def _closest(word: str, choices: list[str]) -> str | None:
 def _required(error: ValidationError, document: Document, ptr: str) -> Iterator[Diagnostic]:
     # jsonschema reports one error per missing key and names it only in its message.
     instance = error.instance if isinstance(error.instance, dict) else {}
-    absent = [key for key in error.validator_value if key not in instance]
+    absent = [key for key in _rule(error) if key not in instance]
     missing = next((key for key in absent if repr(key) in error.message), error.message)
     yield Diagnostic.at(
         document.key_where(ptr), _prefixed(ptr, f"missing required key '{missing}'")
@@ -119,7 +133,7 @@ def _required(error: ValidationError, document: Document, ptr: str) -> Iterator[
 
 
 def _type(error: ValidationError, document: Document, ptr: str) -> Iterator[Diagnostic]:
-    expected = error.validator_value
+    expected = _rule(error)
     names = [expected] if isinstance(expected, str) else list(expected)
     wanted = _or_list([_YAML_TYPES.get(name, name) for name in names])
     written = document.plain.get(ptr)
@@ -152,7 +166,7 @@ def _describe_value(value: object, written: str | None) -> str:
 
 
 def _enum(error: ValidationError, document: Document, ptr: str) -> Iterator[Diagnostic]:
-    choices = [str(choice) for choice in error.validator_value]
+    choices = [str(choice) for choice in _rule(error)]
     message = f"{_show(error.instance)} is not one of: {', '.join(choices)}"
     guess = _closest(str(error.instance), choices) if isinstance(error.instance, str) else None
     if guess:
@@ -163,13 +177,13 @@ def _enum(error: ValidationError, document: Document, ptr: str) -> Iterator[Diag
 
 
 def _const(error: ValidationError, document: Document, ptr: str) -> Iterator[Diagnostic]:
-    message = f"must be {_show(error.validator_value)}, got {_show(error.instance)}"
+    message = f"must be {_show(_rule(error))}, got {_show(error.instance)}"
     yield Diagnostic.at(document.where(ptr), _prefixed(ptr, message))
 
 
 def _pattern(error: ValidationError, document: Document, ptr: str) -> Iterator[Diagnostic]:
     # The schema words its own patterns (`errorMessage`, as editors show them).
-    explanation = error.schema.get("errorMessage") or f"does not match {error.validator_value}"
+    explanation = _schema(error).get("errorMessage") or f"does not match {_rule(error)}"
     message = f"{_show(error.instance)} {explanation}"
     yield Diagnostic.at(document.where(ptr), _prefixed(ptr, message))
 
@@ -183,7 +197,7 @@ def _unique_items(error: ValidationError, document: Document, ptr: str) -> Itera
 
 def _one_of(error: ValidationError, document: Document, ptr: str) -> Iterator[Diagnostic]:
     # The only oneOf in the schema is the identity rule: exactly one of several keys.
-    branches = error.validator_value
+    branches = _rule(error)
     keys = [key for branch in branches for key in branch.get("required", [])]
     if len(keys) != len(branches) or not isinstance(error.instance, dict):
         yield Diagnostic.at(document.where(ptr), _prefixed(ptr, error.message))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import yaml
-from jsonschema import Draft7Validator  # type: ignore[import-untyped]
+from jsonschema import Draft7Validator
 
 from reconciler.spec.schema import SCHEMA_PATH
 
