@@ -32,6 +32,7 @@ emulator: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/emulator_throughput.py
+	$(BIN)/python bench/client_rate_limit.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

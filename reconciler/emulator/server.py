@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import tempfile
 import threading
@@ -144,6 +145,7 @@ class EmulatorServer:
         return {name: tenant.tokens[0] for name, tenant in self.tenants.items()}
 
     def start(self) -> EmulatorServer:
+        """Serve from a background thread; always pair with stop() (its workers keep a process)."""
         self._thread = threading.Thread(target=self._server.serve, daemon=True)
         self._thread.start()
         return self
@@ -154,10 +156,14 @@ class EmulatorServer:
             self._thread.join(timeout=10)
 
     def serve(self) -> None:
-        try:
-            self._server.serve()
-        finally:
-            self._server.stop()
+        """Serve in this thread until interrupted; the caller stops the server."""
+        self._server.serve()
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
 
 class _DroppableGateway(wsgi.Gateway_10):
@@ -207,11 +213,20 @@ def serve_forever(
         tmp = info_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(info, indent=2), encoding="utf-8")
         tmp.replace(info_file)  # atomic: a script polling for the file never reads half of it
-    _announce(server)  # after the info file: a script that saw the text can read the file
+    # A script's background job starts with SIGINT ignored; TERM and INT both stop us cleanly.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _interrupt)
     try:
+        _announce(server)  # after the info file: a script that saw the text can read the file
         server.serve()
     except KeyboardInterrupt:
         print("\nStopped.", file=sys.stderr)
+    finally:
+        server.stop()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _announce(server: EmulatorServer) -> None:

@@ -39,8 +39,10 @@ def serving(*args: str) -> Iterator[tuple[dict[str, str], str]]:
     try:
         yield announced, text
     finally:
-        process.send_signal(signal.SIGINT)
-        process.communicate(timeout=30)
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
+        assert process.returncode == 0, stderr
+        assert "Stopped." in stderr
 
 
 def test_serve_announces_and_answers_like_the_document(tmp_path: Path) -> None:
