@@ -126,7 +126,17 @@ class EmulatorServer:
         self._server = wsgi.Server((host, port), self.app, numthreads=threads, max=threads)
         self._server.gateway = _DroppableGateway
         self._server.ssl_adapter = self._tls_adapter()
-        self._server.prepare()  # binds now, so port 0 is resolved before start()
+        # Bind now, so port 0 is resolved before start(). prepare() also starts the worker
+        # threads, which inherit the daemon flag of the thread that creates them: made from a
+        # daemon thread, they can never keep a stopping process alive (a client that holds a
+        # keep-alive connection open otherwise could).
+        failures: list[Exception] = []
+        preparing = threading.Thread(target=_capture, args=(self._server.prepare, failures))
+        preparing.daemon = True
+        preparing.start()
+        preparing.join()
+        if failures:
+            raise failures[0]
         self.port = int(self._server.bind_addr[1])
         self.url = f"https://{'[::1]' if host == '::1' else host}:{self.port}"
         self._thread: threading.Thread | None = None
@@ -145,7 +155,7 @@ class EmulatorServer:
         return {name: tenant.tokens[0] for name, tenant in self.tenants.items()}
 
     def start(self) -> EmulatorServer:
-        """Serve from a background thread; always pair with stop() (its workers keep a process)."""
+        """Serve from a background thread until stop()."""
         self._thread = threading.Thread(target=self._server.serve, daemon=True)
         self._thread.start()
         return self
@@ -164,6 +174,13 @@ class EmulatorServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _capture(action: Any, failures: list[Exception]) -> None:
+    try:
+        action()
+    except Exception as exc:  # noqa: BLE001 - re-raised in the caller's thread
+        failures.append(exc)
 
 
 class _DroppableGateway(wsgi.Gateway_10):

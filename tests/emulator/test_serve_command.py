@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 import requests
 
 from tests.conftest import BUTTERFLY_UNIT, CUSTOMER_CASE_TYPE, RunningEmulator
@@ -22,7 +24,11 @@ SERVE = [sys.executable, "-m", "reconciler", "emulator", "serve", "--port", "0"]
 def serving(*args: str) -> Iterator[tuple[dict[str, str], str]]:
     """Start the command; yield what it announced (url, CA bundle, a token) and its output."""
     process = subprocess.Popen(
-        [*SERVE, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [*SERVE, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONFAULTHANDLER": "1"},
     )
     assert process.stdout is not None
     lines = []
@@ -40,7 +46,11 @@ def serving(*args: str) -> Iterator[tuple[dict[str, str], str]]:
         yield announced, text
     finally:
         process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=30)
+        try:
+            _, stderr = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGABRT)  # the fault handler prints every thread's stack
+            pytest.fail(f"the emulator did not stop on SIGTERM:\n{process.communicate()[1]}")
         assert process.returncode == 0, stderr
         assert "Stopped." in stderr
 
