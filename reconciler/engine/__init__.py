@@ -1,0 +1,1 @@
+"""desired + live -> Plan -> applied calls."""
