@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from reconciler import __version__
 from reconciler.errors import ReconcilerError
+from reconciler.settings import ConnectionSettings, connection_options
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -46,6 +48,134 @@ def validate(paths: tuple[Path, ...], output_format: str, tenant: str | None) ->
     from reconciler.spec.validate import run_validate
 
     sys.exit(run_validate(list(paths), output_format=output_format, default_tenant=tenant))
+
+
+def plan_options(func: Any) -> Any:
+    """The options plan and apply share, defined once."""
+    options = [
+        click.argument("paths", nargs=-1, type=click.Path(path_type=Path)),
+        click.option(
+            "--target",
+            "targets",
+            multiple=True,
+            metavar="ID",
+            help="Limit to this workspace (address, workspaceId or key); repeatable.",
+        ),
+        click.option(
+            "--max-removals",
+            type=click.IntRange(min=0),
+            default=10,
+            show_default=True,
+            help="Refuse a plan that removes more team members than this, over the run.",
+        ),
+        click.option(
+            "--state",
+            "state_path",
+            envvar="SEAMLESS_STATE",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="State file [env SEAMLESS_STATE; default: .reconciler/state.json by the specs].",
+        ),
+        connection_options,
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@cli.command()
+@plan_options
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for machines, markdown for pull requests.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also save the plan (JSON) for `apply --plan`.",
+)
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 2 when there are changes (0: none, 1: error).",
+)
+def plan(
+    paths: tuple[Path, ...],
+    targets: tuple[str, ...],
+    max_removals: int,
+    state_path: Path | None,
+    connection: ConnectionSettings,
+    as_json: bool,
+    output_format: str,
+    out: Path | None,
+    detailed_exitcode: bool,
+) -> None:
+    """Show what apply would change, and the exact API calls it would make.
+
+    \b
+    Examples:
+      reconciler plan specs/
+      reconciler plan specs/ --format markdown >> "$GITHUB_STEP_SUMMARY"
+      reconciler plan specs/ --out plan.json --detailed-exitcode
+    """
+    from reconciler.commands import PlanRequest, run_plan
+
+    _need_paths(paths)
+    request = PlanRequest(paths, connection, targets, max_removals, state_path)
+    sys.exit(run_plan(request, "json" if as_json else output_format, out, detailed_exitcode))
+
+
+@cli.command()
+@plan_options
+@click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
+@click.option(
+    "--plan",
+    "saved_plan",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Apply a plan saved with `plan --out`; refused if live state has moved since.",
+)
+@click.option("--no-wait", is_flag=True, help="Do not wait for new workspaces to be Ready.")
+@click.option(
+    "--wait-timeout",
+    type=click.FloatRange(min=0),
+    default=600,
+    show_default=True,
+    help="Seconds to wait for a new workspace to be Ready.",
+)
+def apply(
+    paths: tuple[Path, ...],
+    targets: tuple[str, ...],
+    max_removals: int,
+    state_path: Path | None,
+    connection: ConnectionSettings,
+    auto_approve: bool,
+    saved_plan: Path | None,
+    no_wait: bool,
+    wait_timeout: float,
+) -> None:
+    """Plan, show, confirm, then make exactly the planned calls.
+
+    \b
+    Examples:
+      reconciler apply specs/
+      reconciler apply specs/ --auto-approve
+      reconciler apply --plan plan.json --auto-approve
+    """
+    from reconciler.commands import PlanRequest, run_apply
+
+    if saved_plan is None:
+        _need_paths(paths)
+    request = PlanRequest(paths, connection, targets, max_removals, state_path)
+    sys.exit(run_apply(request, saved_plan, auto_approve, not no_wait, wait_timeout))
+
+
+def _need_paths(paths: tuple[Path, ...]) -> None:
+    if not paths:
+        raise click.UsageError("give at least one PATH of spec files, e.g. specs/")
 
 
 @cli.group()

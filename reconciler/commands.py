@@ -1,0 +1,225 @@
+"""One function per verb: load -> read -> plan -> render or apply. The CLI calls these.
+
+Machine output (JSON, markdown) goes to stdout alone; progress, prompts and
+reports go to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TextIO
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from reconciler.api import SeamlessClient
+from reconciler.engine.applier import apply_plan
+from reconciler.engine.live import LiveRead, read_live
+from reconciler.engine.planner import PlanOptions, make_plan
+from reconciler.engine.state import State, default_state_path, load_state
+from reconciler.errors import ReconcilerError
+from reconciler.model.plan import Action, Plan
+from reconciler.render import render_json, render_markdown, render_text
+from reconciler.settings import ConnectionSettings
+from reconciler.spec import WorkspaceSpec, load_specs
+
+OK, ERROR, CHANGES = 0, 1, 2
+
+
+class StalePlan(ReconcilerError):
+    """A saved plan whose workspaces have moved since it was made."""
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """What `plan` and `apply` were asked to do."""
+
+    paths: tuple[Path, ...]
+    connection: ConnectionSettings
+    targets: tuple[str, ...] = ()
+    max_removals: int = 10
+    state_path: Path | None = None
+
+
+def use_color(stream: TextIO) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (no-color.org)."""
+    return stream.isatty() and not os.environ.get("NO_COLOR")
+
+
+@contextmanager
+def open_clients(
+    specs: Sequence[WorkspaceSpec], connection: ConnectionSettings
+) -> Iterator[dict[str, SeamlessClient]]:
+    """One client per tenant named by the specs, all with the same connection settings."""
+    with ExitStack() as stack:
+        clients = {}
+        for tenant in sorted({s.tenant for s in specs}):
+            client = SeamlessClient(connection, tenant=tenant)
+            stack.callback(client.close)
+            clients[tenant] = client
+        yield clients
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr when it is a terminal; nothing otherwise."""
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield None
+        return
+    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        yield update
+
+
+def build_plan(request: PlanRequest) -> tuple[Plan, State]:
+    """Load the specs, read live state and plan; no write of any kind."""
+    specs = load_specs(list(request.paths), request.connection.tenant)
+    state = load_state(request.state_path or default_state_path(list(request.paths)))
+    options = PlanOptions(
+        api_url=request.connection.api_url,
+        created_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        targets=request.targets,
+        max_removals=request.max_removals,
+    )
+    with open_clients(specs, request.connection) as clients, progress_bar("Reading") as update:
+        plan = make_plan(specs, clients, state, options, on_progress=update)
+    reads = {
+        s.address: {"workspace_id": w.workspace_id, "team": bool(s.team)}
+        for s in specs
+        for w in plan.workspaces
+        if w.address == s.address
+    }
+    plan.extra["reads"] = reads
+    plan.extra["state_path"] = str(state.path)
+    return plan, state
+
+
+def run_plan(
+    request: PlanRequest, output_format: str, out: Path | None, detailed_exitcode: bool
+) -> int:
+    """`reconciler plan`: print the plan; 1 if it has errors, 2 for changes with the flag."""
+    plan, _ = build_plan(request)
+    if out is not None:
+        out.write_text(render_json(plan), encoding="utf-8")
+    click.echo(_render(plan, output_format), nl=False)
+    if plan.errored:
+        return ERROR
+    return CHANGES if detailed_exitcode and plan.has_changes else OK
+
+
+def _render(plan: Plan, output_format: str) -> str:
+    if output_format == "json":
+        return render_json(plan)
+    if output_format == "markdown":
+        return render_markdown(plan)
+    return render_text(plan, color=use_color(sys.stdout))
+
+
+def run_apply(
+    request: PlanRequest,
+    saved_plan: Path | None,
+    auto_approve: bool,
+    wait: bool,
+    wait_timeout: float,
+) -> int:
+    """`reconciler apply`: plan (or load a saved plan), show, confirm, make the calls, report."""
+    if saved_plan is not None:
+        plan = _load_saved(saved_plan)
+        if plan.api_url.rstrip("/") != request.connection.api_url.rstrip("/"):
+            raise StalePlan(
+                f"the saved plan was made against {plan.api_url}, not "
+                f"{request.connection.api_url}: make a new plan for this service"
+            )
+        state = load_state(Path(plan.extra.get("state_path") or default_state_path([])))
+        _refuse_if_stale(plan, request.connection)
+    else:
+        plan, state = build_plan(request)
+    click.echo(render_text(plan, color=use_color(sys.stdout)), nl=False)
+    if plan.errored:
+        click.echo("Apply refused: the plan has errors. Nothing was changed.", err=True)
+        return ERROR
+    if not plan.has_changes:
+        return OK
+    if not auto_approve and not _confirmed():
+        click.echo("Apply cancelled. Nothing was changed.", err=True)
+        return ERROR
+    tenants = sorted({w.tenant for w in plan.workspaces})
+    with ExitStack() as stack:
+        clients = {}
+        for tenant in tenants:
+            clients[tenant] = stack.enter_context(SeamlessClient(request.connection, tenant=tenant))
+        report = apply_plan(
+            plan,
+            clients,
+            wait=wait,
+            wait_timeout=wait_timeout,
+            record_id=state.record,
+            on_progress=lambda line: click.echo(line, err=True),
+        )
+    for line in report.summary_lines():
+        click.echo(line, err=True)
+    return OK if report.ok else ERROR
+
+
+def _confirmed() -> bool:
+    if not sys.stdin.isatty():
+        raise ReconcilerError(
+            "apply needs confirmation, but standard input is not a terminal: "
+            "review the plan and pass --auto-approve"
+        )
+    answer: str = click.prompt(
+        "Apply these changes? Only 'yes' is accepted", default="", show_default=False, err=True
+    )
+    return answer.strip() == "yes"
+
+
+def _load_saved(path: Path) -> Plan:
+    try:
+        return Plan.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ReconcilerError(f"cannot read the saved plan {path}: {exc}") from exc
+
+
+def _refuse_if_stale(plan: Plan, connection: ConnectionSettings) -> None:
+    """Re-read every planned workspace; refuse when any has moved since the plan."""
+    reads_info: Mapping[str, dict[str, object]] = plan.extra.get("reads", {})
+    changing = [w for w in plan.workspaces if w.action in (Action.CREATE, Action.UPDATE)]
+    by_tenant: dict[str, list[LiveRead]] = {}
+    for w in changing:
+        info = reads_info.get(w.address, {})
+        if w.workspace_id:
+            read = LiveRead(w.tenant, w.workspace_id, bool(info.get("team")))
+            by_tenant.setdefault(w.tenant, []).append(read)
+    moved = []
+    with ExitStack() as stack:
+        clients = {t: stack.enter_context(SeamlessClient(connection, tenant=t)) for t in by_tenant}
+        reads = [r for rs in by_tenant.values() for r in rs]
+        lives = read_live(clients, reads)
+    digests = {(r.tenant, r.workspace_id): live for r, live in zip(reads, lives, strict=True)}
+    for w in changing:
+        live = digests.get((w.tenant, w.workspace_id or ""))
+        if live is None:
+            continue
+        if w.action is Action.CREATE and live.workspace is not None:
+            moved.append(f"{w.address} was created since the plan")
+        elif w.action is Action.UPDATE and live.digest != w.live_digest:
+            moved.append(f"{w.address} changed since the plan")
+    if moved:
+        raise StalePlan(
+            "Saved plan is stale: the given plan can no longer be applied because live "
+            "workspaces changed after it was made. Make a new plan.\n  " + "\n  ".join(moved)
+        )
