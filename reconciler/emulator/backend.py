@@ -54,6 +54,7 @@ class Backend:
     def seed(self) -> None:
         """Create the fixture's workspaces, once per store (a --data file keeps them)."""
         if self.store.is_seeded():
+            self._check_stored()
             return
         for tenant in self.tenants.values():
             for raw in tenant.workspaces:
@@ -63,6 +64,21 @@ class Backend:
                     where = f"tenant {tenant.name!r}, workspace {raw.get('WorkspaceId')!r}"
                     raise FixtureError(f"fixture {where}: {exc.message}") from exc
         self.store.mark_seeded()
+
+    def _check_stored(self) -> None:
+        """Stored workspaces must name units and types the fixture still has."""
+        for tenant_name, doc in self.store.all():
+            tenant = self.tenants.get(tenant_name)
+            if (
+                tenant is None
+                or doc["TypeId"] not in tenant.types
+                or doc["UnitId"] not in tenant.units
+            ):
+                raise FixtureError(
+                    f"the data file holds workspace {doc['WorkspaceId']!r} of tenant "
+                    f"{tenant_name!r} whose tenant, unit or type the fixture lacks: use the "
+                    "fixture it was made with, or a new --data file"
+                )
 
     def _seed_workspace(self, tenant: TenantConfig, raw: dict[str, Any]) -> None:
         unit = self._unit_by_reference(tenant, str(raw["OrganizationUnit"]))
@@ -131,10 +147,12 @@ class Backend:
             workspace_id = validation.workspace_id(given_id, wtype)
         doc = self._new_document(tenant, unit, wtype, workspace_id, body)
         with self.store.transaction():
-            if wtype.generator == GENERATORS["Full"]:
+            while wtype.generator == GENERATORS["Full"]:  # skip numbers someone already took
                 number = self.store.next_value(f"{tenant.name}/full/{wtype.prefix}")
                 doc["WorkspaceId"] = f"{_dotted(wtype.prefix)}{number:05d}"
                 doc["Url"] = _url(tenant, doc["WorkspaceId"])
+                if self.store.get(tenant.name, doc["WorkspaceId"]) is None:
+                    break
             if self.store.get(tenant.name, doc["WorkspaceId"]) is not None:
                 raise Unprocessable(f"WorkspaceId '{doc['WorkspaceId']}' already exists.")
             doc["Id"] = self.store.next_value(f"{tenant.name}/id")
@@ -169,10 +187,13 @@ class Backend:
     def _generated_id(self, tenant: TenantConfig, wtype: WorkspaceTypeConfig, name: str) -> str:
         if wtype.generator == GENERATORS["Full"]:
             return f"{_dotted(wtype.prefix)}pending"  # numbered inside the transaction
-        alnum = re.sub(r"[^a-z0-9]", "", name.lower())
+        alnum = re.sub(r"[^a-z0-9]", "", name.lower())  # ASCII only, as URLs want
         if not alnum:
             raise Unprocessable("Name must contain letters or digits to generate a WorkspaceId.")
-        return f"{_dotted(wtype.prefix)}{alnum}"
+        generated = f"{_dotted(wtype.prefix)}{alnum}"
+        if len(generated) > 128:
+            raise Unprocessable("Name is too long: the WorkspaceId it generates passes 128.")
+        return generated
 
     def _new_document(
         self,
@@ -264,6 +285,7 @@ class Backend:
 
     def _ready(self, tenant: TenantConfig, workspace_id: str, *, open_only: bool) -> dict[str, Any]:
         doc = self._existing(tenant, workspace_id)
+        stages.advance_if_due(doc)  # time passes for writers too, not only for pollers
         if doc["Stage"] != stages.READY:
             stage = stages.STATUS_NAMES[doc["Stage"]]
             raise Unprocessable(f"Workspace '{doc['WorkspaceId']}' is not ready (Stage: {stage}).")

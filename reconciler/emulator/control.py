@@ -123,13 +123,16 @@ class Control:
             raise ValueError("config is a JSON object")
         if "rate_limit" in body:
             limit = body["rate_limit"]
-            self.rate_limit.configure(
-                (int(limit["limit"]), int(limit["window"])) if limit else None
-            )
+            pair = (int(limit["limit"]), int(limit["window"])) if limit else None
+            if pair is not None and min(pair) < 1:
+                raise ValueError("rate_limit needs a limit and a window of at least 1")
+            self.rate_limit.configure(pair)
         if "progression" in body:
             self.backend.progression = Progression.from_json(body["progression"])
         return self.get_config(None)
 
     def set_stage(self, body: Any, tenant: str, workspace_id: str) -> dict[str, Any]:
         stage = (body or {}).get("stage")
-        return self.backend.set_stage(tenant, workspace_id, None if stage is None else int(stage))
+        if stage is not None and (not isinstance(stage, int) or not 0 <= stage <= 5):
+            raise ValueError("stage must be a whole number from 0 to 5")
+        return self.backend.set_stage(tenant, workspace_id, stage)

@@ -44,12 +44,21 @@ class FaultRule:
         unknown = set(data) - {f for f in cls.__dataclass_fields__ if not f.startswith("_")}
         if unknown:
             raise ValueError(f"unknown fault rule keys: {sorted(unknown)}")
+        for key in ("nth", "times", "status", "latency_ms", "reset_seconds"):
+            if key in data and (isinstance(data[key], bool) or not isinstance(data[key], int)):
+                raise ValueError(f"fault rule key {key!r} must be a whole number")
+        for key in ("action", "method", "path"):
+            if key in data and not isinstance(data[key], str):
+                raise ValueError(f"fault rule key {key!r} must be a string")
         rule = cls(**data, id=rule_id)
         if rule.action not in ACTIONS:
             raise ValueError(f"fault action must be one of {ACTIONS}")
         if rule.action == "status" and not 400 <= rule.status <= 599:
             raise ValueError("a status fault needs a 4xx or 5xx status")
-        rule._pattern = re.compile(rule.path)
+        try:
+            rule._pattern = re.compile(rule.path)
+        except re.error as exc:
+            raise ValueError(f"fault rule path is not a regular expression: {exc}") from None
         rule.method = rule.method.upper()
         return rule
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import math
 import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from limits import RateLimitItemPerSecond
@@ -35,6 +36,7 @@ from reconciler.emulator.errors import (
 )
 from reconciler.emulator.faults import Faults
 
+LOG = logging.getLogger("reconciler.emulator")
 WRITE_METHODS = ("POST", "PUT")
 OVERRIDABLE = ("GET", "POST", "PUT", "OPTIONS")
 LOGGED_HEADERS = ("Content-Type", "X-HTTP-Method-Override", "Authorization")
@@ -51,6 +53,9 @@ class Call:
     fault: str | None = None
     committed: bool = False
     dropped: bool = False
+    operation: str | None = None
+    """The backend operation the path and method route to, once routed."""
+    args: dict[str, Any] = field(default_factory=dict)
 
 
 Handler = Callable[[Call], Response]
@@ -70,11 +75,18 @@ def _bind(middleware: Middleware, nxt: Handler) -> Handler:
 
 
 def guarded(call: Call, nxt: Handler) -> Response:
-    """Turn a ServiceError raised anywhere inside into the service's error answer."""
+    """Turn a ServiceError raised anywhere inside into the service's error answer.
+
+    Anything else is an emulator bug: logged with its traceback and answered as
+    the service answers its own failures (500, no body), still counted and logged.
+    """
     try:
         return nxt(call)
     except ServiceError as exc:
         return exc.to_response()
+    except Exception:  # the last line of defence: never drop a request
+        LOG.exception("emulator bug while serving %s %s", call.method, call.request.path)
+        return server_error(500)
 
 
 class RequestLog:
@@ -148,7 +160,9 @@ class RateLimit:
     def __call__(self, call: Call, nxt: Handler) -> Response:
         item, window = self.item, self.item.get_expiry()
         index = int(time.time() // window)
-        key = call.request.headers.get("Authorization") or call.request.remote_addr or "anonymous"
+        scheme, _, token = call.request.headers.get("Authorization", "").partition(" ")
+        key = token.strip() if scheme.lower() == "basic" and token.strip() else None
+        key = key or call.request.remote_addr or "anonymous"
         identity = (key, str(index))
         allowed = self.limiter.hit(item, *identity)
         if allowed:
@@ -266,6 +280,6 @@ def json_body(call: Call, nxt: Handler) -> Response:
             raise BadRequest("The request body is empty; send a JSON document.")
         try:
             call.body = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError, huge ints, deep nesting
             raise BadRequest(f"The request body could not be parsed as JSON: {exc}.") from None
     return nxt(call)

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from reconciler.emulator.backend import Backend
 from reconciler.emulator.errors import MethodNotAllowed, NotFound
-from reconciler.emulator.middleware import Call
+from reconciler.emulator.middleware import Call, Handler
 
 WORKSPACE = "/<tenant>/workspaces/<workspace_id>"
 UNIT = "/<tenant>/organizationUnits/<unit_id>"
@@ -44,26 +44,30 @@ def json_response(data: Any, status: int = 200) -> Response:
     return Response(json.dumps(data), status, content_type="application/json")
 
 
+def route(call: Call, nxt: Handler) -> Response:
+    """Find the operation for the path and method: 404 and 405 come before the body is judged."""
+    adapter = URL_MAP.bind("emulator")
+    path = call.request.path
+    if call.method == "OPTIONS":
+        return _options(list(adapter.allowed_methods(path)))
+    try:
+        operation, args = adapter.match(path, call.method)
+    except RouteMethodNotAllowed as exc:
+        raise MethodNotAllowed(_public(exc.valid_methods or [])) from None
+    except RouteNotFound:
+        raise NotFound("No HTTP resource was found that matches the request URI.") from None
+    call.operation, call.args = str(operation), dict(args)
+    return nxt(call)
+
+
 class Dispatcher:
-    """The innermost handler: find the operation for the path and method, and run it."""
+    """The innermost handler: run the routed operation and serialize its answer."""
 
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
 
     def __call__(self, call: Call) -> Response:
-        adapter = URL_MAP.bind("emulator")
-        path = call.request.path
-        if call.method == "OPTIONS":
-            return self._options(list(adapter.allowed_methods(path)))
-        try:
-            operation, args = adapter.match(path, call.method)
-        except RouteMethodNotAllowed as exc:
-            raise MethodNotAllowed(_public(exc.valid_methods or [])) from None
-        except RouteNotFound:
-            raise NotFound("No HTTP resource was found that matches the request URI.") from None
-        return self._run(call, str(operation), dict(args))
-
-    def _run(self, call: Call, operation: str, args: dict[str, Any]) -> Response:
+        operation, args = call.operation or "", call.args
         method = getattr(self.backend, operation)
         if call.method in ("POST", "PUT"):
             result = method(*args.values(), call.body)
@@ -76,10 +80,11 @@ class Dispatcher:
         response.headers["Location"] = f"/{args['tenant']}/workspaces/{result['WorkspaceId']}"
         return response
 
-    def _options(self, allowed: list[str]) -> Response:
-        if not allowed:
-            raise NotFound("No HTTP resource was found that matches the request URI.")
-        return Response(status=204, headers={"Allow": ", ".join(_public(allowed))})
+
+def _options(allowed: list[str]) -> Response:
+    if not allowed:
+        raise NotFound("No HTTP resource was found that matches the request URI.")
+    return Response(status=204, headers={"Allow": ", ".join(_public(allowed))})
 
 
 def _public(methods: Any) -> list[str]:

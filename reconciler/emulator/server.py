@@ -40,7 +40,7 @@ from reconciler.emulator.middleware import (
     json_body,
     method_override,
 )
-from reconciler.emulator.routes import Dispatcher
+from reconciler.emulator.routes import Dispatcher, route
 from reconciler.emulator.stages import Progression
 from reconciler.emulator.store import Store
 
@@ -83,6 +83,7 @@ class EmulatorApp:
                 FaultInjection(self.faults),
                 method_override,
                 Authentication(backend),
+                route,
                 content_type,
                 json_body,
             ],

@@ -45,9 +45,12 @@ class Progression:
         mode = str(data.get("mode", "immediate"))
         if mode not in MODES:
             raise ValueError(f"progression mode must be one of {MODES}")
+        seconds = float(data.get("seconds", 0.0))
+        if not 0 <= seconds < 10**7:  # also refuses NaN
+            raise ValueError("progression seconds must be a number from 0")
         return cls(
             mode=mode,
-            seconds=float(data.get("seconds", 0.0)),
+            seconds=seconds,
             polls=max(1, int(data.get("polls", 1))),
             fail=bool(data.get("fail", False)),
         )
@@ -79,6 +82,14 @@ def on_poll(doc: dict[str, Any]) -> bool:
     if due:
         finish(doc)
     return True
+
+
+def advance_if_due(doc: dict[str, Any]) -> None:
+    """Finish a time-based provisioning whose time has come, without counting a poll."""
+    progress = doc.get("Progress") or {}
+    timed = doc["Stage"] == PROVISIONING and progress.get("mode") == "time"
+    if timed and time.time() - progress["created_at"] >= progress["seconds"]:
+        finish(doc)
 
 
 def finish(doc: dict[str, Any]) -> None:

@@ -61,6 +61,12 @@ class Store:
                 (tenant, str(doc["WorkspaceId"]).lower(), json.dumps(doc)),
             )
 
+    def all(self) -> list[tuple[str, dict[str, Any]]]:
+        """Every stored workspace as (tenant, document)."""
+        with self._lock:
+            rows = self._db.execute("SELECT tenant, doc FROM workspaces").fetchall()
+        return [(tenant, json.loads(doc)) for tenant, doc in rows]
+
     def next_value(self, name: str) -> int:
         """Increment and return a named counter (workspace Id, generated ids)."""
         with self._lock:

@@ -10,7 +10,7 @@ from reconciler.emulator.errors import Unprocessable
 from reconciler.emulator.fixtures import FieldDefinition, TenantConfig, WorkspaceTypeConfig
 
 WORKSPACE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
-NUMBER = re.compile(r"-?\d+(\.\d+)?")
+NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 BOOLEANS = {"true": "1", "1": "1", "false": "0", "0": "0"}
 SHAREPOINT_GROUPS = ("Managers", "Members", "Visitors")
 TEAMS_GROUPS = ("Owners", "Members")
@@ -67,7 +67,8 @@ def workspace_id(value: Any, workspace_type: WorkspaceTypeConfig) -> str:
             "letter or digit."
         )
     prefix = workspace_type.prefix or ""
-    if workspace_type.generator == 1 and not value.lower().startswith(prefix.lower()):
+    prefixed = value.lower().startswith(prefix.lower()) and len(value) > len(prefix)
+    if workspace_type.generator == 1 and not prefixed:
         raise Unprocessable(f"WorkspaceId must start with the prefix '{prefix}' of this type.")
     return value
 
@@ -82,8 +83,10 @@ def field_value(definition: FieldDefinition, value: Any) -> str | None:
     stored = value
     if definition.type == "datetime":
         stored = _utc_timestamp(value, where)
-    elif definition.type == "number" and not NUMBER.fullmatch(value.strip()):
-        raise Unprocessable(f"{where}: '{value}' is not a number.")
+    elif definition.type == "number":
+        if not NUMBER.fullmatch(value.strip()):
+            raise Unprocessable(f"{where}: '{value}' is not a number.")
+        stored = value.strip()
     elif definition.type == "boolean":
         if value.strip().lower() not in BOOLEANS:
             raise Unprocessable(f"{where}: '{value}' is not a boolean (true/false/1/0).")
@@ -100,11 +103,16 @@ def _utc_timestamp(value: str, where: str) -> str:
         text = text[:-1] + "+00:00"
     try:
         parsed = datetime.fromisoformat(text)
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=timezone.utc)
+        utc = parsed.astimezone(timezone.utc)
     except ValueError:
         raise Unprocessable(f"{where}: '{value}' is not an ISO 8601 datetime.") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except OverflowError:
+        raise Unprocessable(f"{where}: '{value}' is out of the range of dates.") from None
+    if not 1900 <= utc.year <= 9999:
+        raise Unprocessable(f"{where}: '{value}' must fall in the years 1900 to 9999.")
+    return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def schema_entries(body: Any, workspace_type: WorkspaceTypeConfig) -> dict[str, str | None]:
@@ -131,7 +139,7 @@ def schema_entries(body: Any, workspace_type: WorkspaceTypeConfig) -> dict[str, 
 
 def required_fields_set(values: dict[str, str | None], workspace_type: WorkspaceTypeConfig) -> None:
     for definition in workspace_type.fields:
-        if definition.required and values.get(definition.name) is None:
+        if definition.required and not (values.get(definition.name) or "").strip():
             raise Unprocessable(f"Schema field '{definition.name}' is required.")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-NUMBER = re.compile(r"-?\d+(\.\d+)?")
+NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 BOOLEANS = {"true": "1", "1": "1", "false": "0", "0": "0"}
 LIFE_CYCLES = {"active": 0, "closed": 1}
 
@@ -46,7 +46,7 @@ def schema_value(field_type: str, value: str | None) -> str | None:
     if field_type == "number":
         if not NUMBER.fullmatch(value.strip()):
             raise BadValue(f"'{value}' is not a number")
-        return value
+        return value.strip()
     if field_type == "boolean":
         flag = BOOLEANS.get(value.strip().lower())
         if flag is None:
@@ -62,11 +62,14 @@ def utc_timestamp(value: str) -> str:
         text = text[:-1] + "+00:00"
     try:
         parsed = datetime.fromisoformat(text)
-    except ValueError:
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=timezone.utc)
+        utc = parsed.astimezone(timezone.utc)
+    except (ValueError, OverflowError):
         raise BadValue(f"'{value}' is not an ISO 8601 date or datetime") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if not 1900 <= utc.year <= 9999:
+        raise BadValue(f"'{value}' must fall in the years 1900 to 9999")
+    return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def generated_id(prefix: str | None, name: str) -> str:
