@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make demo`: start the bundled emulator, validate specs/, show real calls through the client,
+# `make demo`: start the bundled emulator, validate specs/, plan, apply, plan again (clean),
 # and stop the emulator cleanly, whatever happens on the way.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,27 +35,22 @@ echo
 echo "== reconciler validate specs/"
 reconciler validate specs/
 echo
-echo "== A few real calls through the client, over HTTPS"
-python - <<'PY'
-from reconciler.api import SeamlessClient
-from reconciler.settings import ConnectionSettings
+# A scratch copy: the state file (.reconciler/state.json) lands beside the specs.
+cp -r specs "$workdir/specs"
+export SEAMLESS_STATE="$workdir/specs/.reconciler/state.json"
 
-with SeamlessClient(ConnectionSettings.from_env()) as client:
-    units = client.list_organization_units()
-    print("organization units:", ", ".join(f"{u.name} ({u.short_name})" for u in units))
-    types = client.list_available_workspace_types(units[0].id)
-    for t in types:
-        state = "active" if t.is_active else "inactive"
-        print(f"  type {t.name:16} {t.provisioning_type:10} id generator {t.generator.name:15}"
-              f" {state}")
-    workspace = client.get_workspace("example")
-    assert workspace is not None
-    print(f"workspace {workspace.workspace_id}: {workspace.name!r}, stage {workspace.stage},"
-          f" manager {workspace.manager.email}")
-    for group in client.get_team("example"):
-        print(f"  {group.raw_name:26} {', '.join(group.members) or '-'}")
-    print("missing workspace pr.99 exists?", client.get_workspace("pr.99") is not None)
-PY
+echo "== reconciler plan specs/   (what would change, and the exact API calls)"
+reconciler plan "$workdir/specs"
 echo
-echo "Next: README.md explains the spec format, the emulator (fixture, faults, control path)"
-echo "and the client. Start the emulator yourself with: make emulator"
+echo "== reconciler apply specs/ --auto-approve"
+reconciler apply "$workdir/specs" --auto-approve
+echo
+echo "== reconciler plan specs/ --detailed-exitcode   (after one apply: nothing left to do)"
+reconciler plan "$workdir/specs" --detailed-exitcode
+echo
+echo "== The state file records the ids the service generated:"
+cat "$SEAMLESS_STATE"
+echo
+echo "Next: README.md explains the spec format, plan and apply, the emulator (fixture,"
+echo "faults, control path) and the client. Start the emulator yourself with: make emulator,"
+echo "then: reconciler plan specs/ --format markdown  (for a pull request comment)"

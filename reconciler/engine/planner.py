@@ -202,8 +202,7 @@ def _plan_create(base: WorkspacePlan, resolved: Resolved) -> WorkspacePlan:
     added = [{"Group": g, "Members": list(m)} for g, m in spec.team.items() if m]
     if added:
         body["Team"] = {"Added": added}
-    changes = [FieldChange((k,), FieldOp.ADD, None, v) for k, v in body.items() if k != "Schema"]
-    changes += [FieldChange(("schema", n), FieldOp.ADD, None, v) for n, v in values.items()]
+    changes = _create_changes(spec, unit, wtype, values)
     call = ApiCall("POST", "/workspaces", body, f"create {wtype.provisioning_type} workspace")
     return _replace(
         base,
@@ -213,6 +212,29 @@ def _plan_create(base: WorkspacePlan, resolved: Resolved) -> WorkspacePlan:
         problems=tuple(problems),
         record_key=spec.key,
     )
+
+
+def _create_changes(
+    spec: WorkspaceSpec,
+    unit: OrganizationUnit,
+    wtype: WorkspaceType,
+    values: dict[str, str | None],
+) -> list[FieldChange]:
+    """What a create sets, in the spec's words (the call shows the wire form)."""
+    shown: list[tuple[tuple[str, ...], Any]] = [
+        (("workspaceId",), spec.workspace_id),
+        (("name",), spec.name),
+        (("organizationUnit",), unit.name or unit.id),
+        (("workspaceType",), wtype.name),
+        (("manager",), spec.manager.email),
+        (("deputy",), spec.deputy.email if isinstance(spec.deputy, Person) else None),
+        (("description",), spec.description),
+    ]
+    shown += [(("schema", name), value) for name, value in values.items()]
+    shown += [(("team", group), m) for group, members in spec.team.items() for m in members]
+    return [
+        FieldChange(path, FieldOp.ADD, None, value) for path, value in shown if value is not None
+    ]
 
 
 def _clash_warning(spec: WorkspaceSpec, generated: str) -> list[Problem]:
