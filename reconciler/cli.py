@@ -17,7 +17,20 @@ from reconciler.errors import ReconcilerError
 from reconciler.settings import ConnectionSettings, connection_options
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class ReconcilerGroup(click.Group):
+    """Turns the expected errors of any command into a message and exit code 1, in one place."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ReconcilerError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=ReconcilerGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="reconciler")
 @click.option("--debug", is_flag=True, help="Show tracebacks for unexpected errors.")
 @click.pass_context
@@ -235,20 +248,13 @@ def emulator_serve(**options: object) -> None:
 
 
 def main() -> None:
-    """Console-script entry point: expected errors become a message and exit code 1."""
-    debug = "--debug" in sys.argv[1:]
+    """Console-script entry point. A usage error is bad input: exit 1 (2 means changes)."""
     try:
-        cli.main(standalone_mode=False)
+        code = cli.main(standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(1)
     except click.ClickException as exc:
         exc.show()
         sys.exit(1 if exc.exit_code == 2 else exc.exit_code)
-    except ReconcilerError as exc:
-        if debug:
-            raise
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(1)
-    except SystemExit:
-        raise
+    sys.exit(code if isinstance(code, int) else 0)
