@@ -33,6 +33,8 @@ emulator: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/emulator_throughput.py
 	$(BIN)/python bench/client_rate_limit.py
+	$(BIN)/python bench/plan_bench.py --workspaces 100 1000
+	$(BIN)/python bench/plan_bench.py --workspaces 120 --rate-limit 100/60
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
