@@ -88,6 +88,11 @@ def plan_options(func: Any) -> Any:
             type=click.Path(dir_okay=False, path_type=Path),
             help="State file [env SEAMLESS_STATE; default: .reconciler/state.json by the specs].",
         ),
+        click.option(
+            "--prune",
+            is_flag=True,
+            help="Also close (never delete) managed workspaces the specs no longer hold.",
+        ),
         connection_options,
     ]
     for option in reversed(options):
@@ -121,6 +126,7 @@ def plan(
     targets: tuple[str, ...],
     max_removals: int,
     state_path: Path | None,
+    prune: bool,
     connection: ConnectionSettings,
     as_json: bool,
     output_format: str,
@@ -138,7 +144,7 @@ def plan(
     from reconciler.commands import PlanRequest, run_plan
 
     _need_paths(paths)
-    request = PlanRequest(paths, connection, targets, max_removals, state_path)
+    request = PlanRequest(paths, connection, targets, max_removals, state_path, prune)
     sys.exit(run_plan(request, "json" if as_json else output_format, out, detailed_exitcode))
 
 
@@ -153,6 +159,13 @@ def plan(
 )
 @click.option("--no-wait", is_flag=True, help="Do not wait for new workspaces to be Ready.")
 @click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=60,
+    show_default=True,
+    help="Seconds to wait for another apply to release the state lock.",
+)
+@click.option(
     "--wait-timeout",
     type=click.FloatRange(min=0),
     default=600,
@@ -164,10 +177,12 @@ def apply(
     targets: tuple[str, ...],
     max_removals: int,
     state_path: Path | None,
+    prune: bool,
     connection: ConnectionSettings,
     auto_approve: bool,
     saved_plan: Path | None,
     no_wait: bool,
+    lock_timeout: float,
     wait_timeout: float,
 ) -> None:
     """Plan, show, confirm, then make exactly the planned calls.
@@ -182,13 +197,106 @@ def apply(
 
     if saved_plan is None:
         _need_paths(paths)
-    request = PlanRequest(paths, connection, targets, max_removals, state_path)
+    request = PlanRequest(paths, connection, targets, max_removals, state_path, prune, lock_timeout)
     sys.exit(run_apply(request, saved_plan, auto_approve, not no_wait, wait_timeout))
 
 
 def _need_paths(paths: tuple[Path, ...]) -> None:
     if not paths:
         raise click.UsageError("give at least one PATH of spec files, e.g. specs/")
+
+
+STATE_OPTION = click.option(
+    "--state",
+    "state_path",
+    envvar="SEAMLESS_STATE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="State file [env SEAMLESS_STATE; default: specs/.reconciler/state.json if specs/ "
+    "exists here, else .reconciler/state.json].",
+)
+LOCK_TIMEOUT_OPTION = click.option(
+    "--lock-timeout", type=click.FloatRange(min=0), default=60, show_default=True
+)
+TENANT_OPTION = click.option(
+    "--tenant", envvar="SEAMLESS_TENANT", required=True, help="The key's tenant."
+)
+
+
+def _state_path(given: Path | None) -> Path:
+    from reconciler.engine.state import default_state_path
+
+    return given or default_state_path([])
+
+
+@cli.group()
+def state() -> None:
+    """Inspect and repair the state file (generated ids, managed workspaces)."""
+
+
+@state.command("list")
+@STATE_OPTION
+def state_list(state_path: Path | None) -> None:
+    """Keys and their WorkspaceIds, unfinished creates, managed workspaces."""
+    from reconciler.commands import run_state_list
+
+    sys.exit(run_state_list(_state_path(state_path)))
+
+
+@state.command("show")
+@STATE_OPTION
+def state_show(state_path: Path | None) -> None:
+    """The state file as JSON on stdout."""
+    from reconciler.commands import run_state_show
+
+    sys.exit(run_state_show(_state_path(state_path)))
+
+
+@state.command("forget")
+@click.argument("key")
+@TENANT_OPTION
+@STATE_OPTION
+@LOCK_TIMEOUT_OPTION
+def state_forget(key: str, tenant: str, state_path: Path | None, lock_timeout: float) -> None:
+    """Drop KEY (and an unfinished create of it): the next apply creates it again."""
+    from reconciler.commands import run_state_forget
+
+    sys.exit(run_state_forget(_state_path(state_path), tenant, key, lock_timeout))
+
+
+@state.command("import")
+@click.argument("key")
+@click.argument("workspace_id")
+@STATE_OPTION
+@LOCK_TIMEOUT_OPTION
+@connection_options
+def state_import(
+    key: str,
+    workspace_id: str,
+    state_path: Path | None,
+    lock_timeout: float,
+    connection: ConnectionSettings,
+) -> None:
+    """Adopt the existing WORKSPACE_ID under KEY (checked against the service first).
+
+    \b
+    Example:
+      reconciler state import --tenant contoso finance dep.finance
+    """
+    from reconciler.commands import run_state_import
+
+    if not connection.tenant:
+        raise click.UsageError("give the key's tenant with --tenant (or SEAMLESS_TENANT)")
+    path = _state_path(state_path)
+    sys.exit(run_state_import(path, connection.tenant, key, workspace_id, connection, lock_timeout))
+
+
+@state.command("unlock")
+@STATE_OPTION
+def state_unlock(state_path: Path | None) -> None:
+    """Clear a lock left behind; refused while a live process holds it."""
+    from reconciler.commands import run_state_unlock
+
+    sys.exit(run_state_unlock(_state_path(state_path)))
 
 
 @cli.group()

@@ -21,11 +21,17 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from reconciler.api import SeamlessClient
-from reconciler.engine.applier import apply_plan
+from reconciler.engine.applier import ApplyReport, apply_plan
 from reconciler.engine.live import LiveRead, read_live
 from reconciler.engine.planner import PlanOptions, make_plan
-from reconciler.engine.state import State, default_state_path, load_state
-from reconciler.errors import ReconcilerError
+from reconciler.engine.state import (
+    State,
+    default_state_path,
+    load_state,
+    lock_paths,
+    state_lock,
+)
+from reconciler.errors import ReconcilerError, StateError
 from reconciler.model.plan import Action, Plan
 from reconciler.render import render_json, render_markdown, render_text
 from reconciler.settings import ConnectionSettings
@@ -47,6 +53,11 @@ class PlanRequest:
     targets: tuple[str, ...] = ()
     max_removals: int = 10
     state_path: Path | None = None
+    prune: bool = False
+    lock_timeout: float = 60.0
+
+    def resolved_state_path(self) -> Path:
+        return self.state_path or default_state_path(list(self.paths))
 
 
 def use_color(stream: TextIO) -> bool:
@@ -88,12 +99,13 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
 def build_plan(request: PlanRequest) -> tuple[Plan, State]:
     """Load the specs, read live state and plan; no write of any kind."""
     specs = load_specs(list(request.paths), request.connection.tenant)
-    state = load_state(request.state_path or default_state_path(list(request.paths)))
+    state = load_state(request.resolved_state_path())
     options = PlanOptions(
         api_url=request.connection.api_url,
         created_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         targets=request.targets,
         max_removals=request.max_removals,
+        prune=request.prune,
     )
     with open_clients(specs, request.connection) as clients, progress_bar("Reading") as update:
         plan = make_plan(specs, clients, state, options, on_progress=update)
@@ -136,43 +148,77 @@ def run_apply(
     wait: bool,
     wait_timeout: float,
 ) -> int:
-    """`reconciler apply`: plan (or load a saved plan), show, confirm, make the calls, report."""
-    if saved_plan is not None:
-        plan = _load_saved(saved_plan)
-        if plan.api_url.rstrip("/") != request.connection.api_url.rstrip("/"):
-            raise StalePlan(
-                f"the saved plan was made against {plan.api_url}, not "
-                f"{request.connection.api_url}: make a new plan for this service"
-            )
-        state = load_state(Path(plan.extra.get("state_path") or default_state_path([])))
-        _refuse_if_stale(plan, request.connection)
-    else:
-        plan, state = build_plan(request)
+    """`reconciler apply`: under the state lock, plan (or load a plan), confirm, call, record."""
+    saved = _load_saved(saved_plan) if saved_plan is not None else None
+    state_path = request.resolved_state_path()
+    if saved is not None and saved.extra.get("state_path"):
+        state_path = Path(saved.extra["state_path"])
+    with state_lock(state_path, request.lock_timeout, "apply"):
+        if saved is not None:
+            if saved.api_url.rstrip("/") != request.connection.api_url.rstrip("/"):
+                raise StalePlan(
+                    f"the saved plan was made against {saved.api_url}, not "
+                    f"{request.connection.api_url}: make a new plan for this service"
+                )
+            _refuse_if_stale(saved, request.connection)
+            plan, state = saved, load_state(state_path)
+        else:
+            plan, state = build_plan(request)
+        return _apply(plan, state, request.connection, auto_approve, wait, wait_timeout)
+
+
+def _apply(
+    plan: Plan,
+    state: State,
+    connection: ConnectionSettings,
+    auto_approve: bool,
+    wait: bool,
+    wait_timeout: float,
+) -> int:
     click.echo(render_text(plan, color=use_color(sys.stdout)), nl=False)
     if plan.errored:
         click.echo("Apply refused: the plan has errors. Nothing was changed.", err=True)
         return ERROR
-    if not plan.has_changes:
-        return OK
-    if not auto_approve and not _confirmed():
+    if plan.has_changes and not auto_approve and not _confirmed():
         click.echo("Apply cancelled. Nothing was changed.", err=True)
         return ERROR
-    tenants = sorted({w.tenant for w in plan.workspaces})
-    with ExitStack() as stack:
-        clients = {}
-        for tenant in tenants:
-            clients[tenant] = stack.enter_context(SeamlessClient(request.connection, tenant=tenant))
-        report = apply_plan(
-            plan,
-            clients,
-            wait=wait,
-            wait_timeout=wait_timeout,
-            record_id=state.record,
-            on_progress=lambda line: click.echo(line, err=True),
-        )
-    for line in report.summary_lines():
-        click.echo(line, err=True)
-    return OK if report.ok else ERROR
+    for w in plan.workspaces:  # adopt what an interrupted create made (planned as such)
+        if w.record_key and w.action is not Action.CREATE and w.workspace_id:
+            state.record(w.tenant, w.record_key, w.workspace_id)
+    report = None
+    if plan.has_changes:
+        with ExitStack() as stack:
+            clients = {
+                t: stack.enter_context(SeamlessClient(connection, tenant=t))
+                for t in sorted({w.tenant for w in plan.workspaces})
+            }
+            report = apply_plan(
+                plan,
+                clients,
+                wait=wait,
+                wait_timeout=wait_timeout,
+                record_id=state.record,
+                record_intent=state.begin_create,
+                on_progress=lambda line: click.echo(line, err=True),
+            )
+        for line in report.summary_lines():
+            click.echo(line, err=True)
+    _remember_managed(plan, state, report)
+    return OK if report is None or report.ok else ERROR
+
+
+def _remember_managed(plan: Plan, state: State, report: ApplyReport | None) -> None:
+    """Workspaces applied from the specs join the managed set (what --prune may close)."""
+    created = {o.address: o.workspace_id for o in (report.outcomes if report else ()) if o.done}
+    by_tenant: dict[str, list[str]] = {}
+    for w in plan.workspaces:
+        if w.changes and all(c.reason == "pruned: no longer in the specs" for c in w.changes):
+            continue
+        workspace_id = created.get(w.address) if w.action is Action.CREATE else w.workspace_id
+        if workspace_id and w.action is not Action.ERROR:
+            by_tenant.setdefault(w.tenant, []).append(workspace_id)
+    for tenant, ids in by_tenant.items():
+        state.manage(tenant, ids)
 
 
 def _confirmed() -> bool:
@@ -223,3 +269,90 @@ def _refuse_if_stale(plan: Plan, connection: ConnectionSettings) -> None:
             "Saved plan is stale: the given plan can no longer be applied because live "
             "workspaces changed after it was made. Make a new plan.\n  " + "\n  ".join(moved)
         )
+
+
+# -- reconciler state ------------------------------------------------------------------------
+
+
+def run_state_list(state_path: Path) -> int:
+    """Per tenant: keys and their ids, unfinished creates, managed workspaces."""
+    state = load_state(state_path)
+    click.echo(f"State {state_path}")
+    if not state.tenants:
+        click.echo("  (empty)")
+    for name, entry in sorted(state.tenants.items()):
+        click.echo(f"tenant {name}")
+        for key, workspace_id in sorted(entry.keys.items()):
+            click.echo(f"  key {key:24} -> {workspace_id}")
+        for key, intent in sorted(entry.pending.items()):
+            expected = intent.get("expected_id") or "an id the service chooses"
+            click.echo(
+                f"  key {key:24} -> ? create sent {intent.get('since')}, answer lost "
+                f"(expected {expected})"
+            )
+        managed = ", ".join(sorted(entry.managed, key=str.lower)) or "none"
+        click.echo(f"  managed: {managed}")
+    return OK
+
+
+def run_state_show(state_path: Path) -> int:
+    """The state as JSON on stdout."""
+    click.echo(json.dumps(load_state(state_path).to_dict(), indent=2))
+    return OK
+
+
+def run_state_forget(state_path: Path, tenant: str, key: str, lock_timeout: float) -> int:
+    """Drop a key: the next apply creates that workspace again (if the specs still hold it)."""
+    with state_lock(state_path, lock_timeout, "state forget"):
+        state = load_state(state_path)
+        entry = state.tenants.get(tenant)
+        if entry is None or (key not in entry.keys and key not in entry.pending):
+            raise ReconcilerError(f"the state has no key '{key}' for tenant '{tenant}'")
+        workspace_id = state.forget(tenant, key)
+    click.echo(
+        f"Forgot key '{key}' of tenant '{tenant}'"
+        + (f" ({workspace_id})." if workspace_id else ".")
+    )
+    return OK
+
+
+def run_state_import(
+    state_path: Path,
+    tenant: str,
+    key: str,
+    workspace_id: str,
+    connection: ConnectionSettings,
+    lock_timeout: float,
+) -> int:
+    """Adopt an existing workspace under a key, after checking that it exists."""
+    with SeamlessClient(connection, tenant=tenant) as client:
+        workspace = client.get_workspace(workspace_id)
+    if workspace is None:
+        raise ReconcilerError(f"tenant '{tenant}' has no workspace '{workspace_id}'")
+    with state_lock(state_path, lock_timeout, "state import"):
+        state = load_state(state_path)
+        known = state.workspace_id(tenant, key)
+        if known is not None and known.lower() != workspace.workspace_id.lower():
+            raise ReconcilerError(
+                f"key '{key}' already stands for '{known}'; `reconciler state forget` it first"
+            )
+        state.record(tenant, key, workspace.workspace_id)
+    click.echo(f"Key '{key}' of tenant '{tenant}' now stands for {workspace.workspace_id}.")
+    return OK
+
+
+def run_state_unlock(state_path: Path) -> int:
+    """Clear the lock's leftovers when no live process holds it; refuse otherwise."""
+    lock_file, info_file = lock_paths(state_path)
+    try:
+        with state_lock(state_path, 0, "state unlock"):
+            pass
+    except StateError as exc:
+        raise ReconcilerError(
+            f"{exc}\nA live process holds the lock; it is released the moment that process "
+            "ends (even when killed). Stop it, or wait for it."
+        ) from exc
+    for leftover in (info_file, lock_file):
+        leftover.unlink(missing_ok=True)
+    click.echo(f"The state {state_path} is not locked (no live holder); lock files cleared.")
+    return OK

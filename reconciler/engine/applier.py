@@ -28,6 +28,8 @@ from reconciler.model.plan import ApiCall, Plan, WorkspacePlan
 
 RecordId = Callable[[str, str, str], None]
 """(tenant, key, workspace_id): store a generated WorkspaceId in the state."""
+RecordIntent = Callable[[str, str, "str | None"], None]
+"""(tenant, key, the id the create is expected to make, when it can be known)."""
 Progress = Callable[[str], None]
 
 POLL_FIRST = 0.5
@@ -243,6 +245,7 @@ class _Options:
     wait: bool
     wait_timeout: float
     record_id: RecordId | None
+    record_intent: RecordIntent | None
     progress: Progress
     sleep: Callable[[float], None]
     clock: Callable[[], float]
@@ -259,6 +262,7 @@ def apply_plan(
     wait: bool = True,
     wait_timeout: float = 600.0,
     record_id: RecordId | None = None,
+    record_intent: RecordIntent | None = None,
     on_progress: Progress | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
@@ -266,15 +270,18 @@ def apply_plan(
     """Send the plan's calls, workspace by workspace in plan order, and report what was done.
 
     `clients[tenant]` serves each workspace's tenant. After a create,
-    `record_id(tenant, record_key, workspace_id)` is called as soon as the POST
-    answers (keyed workspaces only); then, with `wait`, the workspace's status
+    `record_intent(tenant, record_key, expected_id)` is called just before a
+    keyed create's POST, and `record_id(tenant, record_key, workspace_id)` as
+    soon as it answers (keyed workspaces only); then, with `wait`, the workspace's status
     is polled until it is Ready, for at most `wait_timeout` seconds.
     A failure stops its own workspace only. Raises PlanNotApplicable, before
     sending anything, for a plan with errors or a call that cannot be sent
     exactly as planned.
     """
     checked = _checked_steps(plan, clients)
-    options = _Options(wait, wait_timeout, record_id, on_progress or _quiet, sleep, clock)
+    options = _Options(
+        wait, wait_timeout, record_id, record_intent, on_progress or _quiet, sleep, clock
+    )
     outcomes: list[WorkspaceOutcome] = []
     halted: str | None = None
     for wp, steps in checked:
@@ -337,7 +344,10 @@ class _WorkspaceRun:
         body = step.call.body
         target = step.workspace_id or ""
         if step.kind == "create":
-            self._created(self.client.create_workspace(body, expected_id=body.get("WorkspaceId")))
+            expected = body.get("WorkspaceId") or self.wp.workspace_id
+            if self.wp.record_key is not None and self.options.record_intent is not None:
+                self.options.record_intent(self.wp.tenant, self.wp.record_key, expected)
+            self._created(self.client.create_workspace(body, expected_id=expected))
         elif step.kind == "workspace":
             self.client.update_workspace(target, body)
         elif step.kind == "team":

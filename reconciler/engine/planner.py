@@ -54,6 +54,8 @@ class PlanOptions:
     created_at: str
     targets: tuple[str, ...] = ()
     max_removals: int = 10
+    prune: bool = False
+    """Close managed workspaces (in the state) that the specs no longer hold."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,10 @@ class Resolved:
     workspace_id: str | None = None
     catalog: Catalog | None = None
     problems: tuple[Problem, ...] = field(default_factory=tuple)
+    unrecorded: bool = False
+    """A keyed workspace the state has no id for: its id is the one the name generates."""
+    adopt: bool = False
+    """An earlier create of this key lost its answer: adopt what it made, if it exists."""
 
 
 def make_plan(
@@ -84,6 +90,8 @@ def make_plan(
     results = read_live(clients, reads, on_progress)
     lives = dict(zip((id(r) for r in readable), results, strict=True))
     workspaces = [plan_workspace(r, lives.get(id(r))) for r in resolved]
+    if options.prune and not options.targets:
+        workspaces += _prune(resolved, state, clients)
     workspaces.sort(key=lambda w: w.address)
     return Plan(
         api_url=options.api_url,
@@ -126,13 +134,31 @@ def resolve(spec: WorkspaceSpec, catalog: Catalog | str, state: State) -> Resolv
         )
         return Resolved(spec, unit, problems=(rules.problem(spec, "/workspaceType", message),))
     problems = rules.check_identity(spec, wtype)
-    workspace_id = spec.workspace_id
-    if spec.key is not None:
-        workspace_id = state.workspace_id(spec.tenant, spec.key)
-        if workspace_id is None and wtype.generator.name == "PrefixWithName":
-            # Not created by us yet; a workspace at the id the name generates would clash.
-            workspace_id = None
-    return Resolved(spec, unit, wtype, workspace_id, catalog, tuple(problems))
+    if spec.key is None or problems:
+        return Resolved(spec, unit, wtype, spec.workspace_id, catalog, tuple(problems))
+    recorded = state.workspace_id(spec.tenant, spec.key)
+    if recorded is not None:
+        return Resolved(spec, unit, wtype, recorded, catalog)
+    pending = state.pending(spec.tenant, spec.key)
+    if pending is not None and not pending.get("expected_id"):
+        return Resolved(spec, unit, wtype, None, catalog, (_lost_create(spec, pending),))
+    derived = None
+    if wtype.generator.name == "PrefixWithName":
+        derived = generated_id(wtype.generator.prefix, spec.name)
+    if pending is not None:
+        derived = pending["expected_id"]
+    return Resolved(spec, unit, wtype, derived, catalog, unrecorded=True, adopt=pending is not None)
+
+
+def _lost_create(spec: WorkspaceSpec, pending: dict[str, Any]) -> Problem:
+    message = (
+        f"an apply at {pending.get('since', '?')} sent the create of key '{spec.key}' and lost "
+        "the answer; the service generates this type's ids, so it may exist under an id we "
+        "cannot know. Find it, then `reconciler state import --tenant "
+        f"{spec.tenant} {spec.key} WORKSPACE_ID`; or, if it was not created, "
+        f"`reconciler state forget --tenant {spec.tenant} {spec.key}` to create it again"
+    )
+    return rules.problem(spec, "/key", message)
 
 
 def plan_workspace(resolved: Resolved, live: LiveWorkspace | None) -> WorkspacePlan:
@@ -145,7 +171,24 @@ def plan_workspace(resolved: Resolved, live: LiveWorkspace | None) -> WorkspaceP
         return _errored(base, [rules.problem(spec, "", f"cannot read the workspace: {live.error}")])
     if live is None or live.workspace is None:
         return _plan_create(base, resolved)
-    return _plan_update(base, resolved, live)
+    if resolved.unrecorded and not resolved.adopt:
+        message = (
+            f"workspace '{resolved.workspace_id}' (the id this name generates) exists but the "
+            f"state has no record of key '{spec.key}': adopt it with `reconciler state import "
+            f"--tenant {spec.tenant} {spec.key} {resolved.workspace_id}`"
+        )
+        return _errored(base, [rules.problem(spec, "/key", message)])
+    planned = _plan_update(base, resolved, live)
+    if resolved.adopt and planned.action is not Action.ERROR:
+        note = rules.problem(
+            spec,
+            "/key",
+            f"adopting '{resolved.workspace_id}', created by an earlier apply whose answer "
+            "was lost; apply records it under the key",
+            warning=True,
+        )
+        planned = _replace(planned, record_key=spec.key, problems=(*planned.problems, note))
+    return planned
 
 
 def _base(spec: WorkspaceSpec, workspace_id: str | None) -> WorkspacePlan:
@@ -182,9 +225,6 @@ def _plan_create(base: WorkspacePlan, resolved: Resolved) -> WorkspacePlan:
         problems.append(
             rules.problem(spec, "/lifeCycle", "a new workspace cannot be created closed")
         )
-    if resolved.workspace_id is None and spec.key and wtype.generator.name == "PrefixWithName":
-        clash = generated_id(wtype.generator.prefix, spec.name)
-        problems += _clash_warning(spec, clash)
     if any(p.severity is Severity.ERROR for p in problems):
         return _errored(base, problems)
     body: dict[str, Any] = {"Name": spec.name}
@@ -235,14 +275,6 @@ def _create_changes(
     return [
         FieldChange(path, FieldOp.ADD, None, value) for path, value in shown if value is not None
     ]
-
-
-def _clash_warning(spec: WorkspaceSpec, generated: str) -> list[Problem]:
-    message = (
-        f"the service will name this workspace '{generated}'; if a workspace with that id "
-        "already exists the create is refused"
-    )
-    return [rules.problem(spec, "/key", message, warning=True)]
 
 
 # -- update --------------------------------------------------------------------------------
@@ -456,6 +488,50 @@ def _person(person: Person, live: LivePerson | None) -> dict[str, str]:
 
 def _live_person(person: LivePerson) -> dict[str, str]:
     return {"Email": person.email, "Name": person.name} if person.name else {"Email": person.email}
+
+
+def _prune(
+    resolved: list[Resolved], state: State, clients: Mapping[str, SeamlessClient]
+) -> list[WorkspacePlan]:
+    """Close what the state manages and the specs no longer hold; never anything more."""
+    in_specs = {(r.spec.tenant, (r.workspace_id or "").lower()) for r in resolved}
+    leaving = [
+        LiveRead(tenant, workspace_id, False)
+        for tenant, entry in sorted(state.tenants.items())
+        if tenant in clients
+        for workspace_id in sorted(entry.managed, key=str.lower)
+        if (tenant, workspace_id.lower()) not in in_specs
+    ]
+    lives = read_live(clients, leaving)
+    return [_prune_one(read, live) for read, live in zip(leaving, lives, strict=True)]
+
+
+def _prune_one(read: LiveRead, live: LiveWorkspace) -> WorkspacePlan:
+    base = WorkspacePlan(
+        address=f"{read.tenant}/{read.workspace_id}",
+        tenant=read.tenant,
+        workspace_id=read.workspace_id,
+        action=Action.NOOP,
+        live_digest=live.digest,
+    )
+    workspace = live.workspace
+    if workspace is None or workspace.stage != READY:
+        why = live.error or ("it no longer exists" if workspace is None else "it is not Ready")
+        note = Problem(Severity.WARNING, f"--prune: left alone, {why}")
+        return _replace(base, problems=(note,))
+    if workspace.life_cycle == 1:
+        return _replace(base, name=workspace.name)
+    body: dict[str, Any] = {"Name": workspace.name, "LifeCycle": 1}
+    if workspace.manager is not None:
+        body["Manager"] = _live_person(workspace.manager)
+    if workspace.deputy is not None:
+        body["Deputy"] = _live_person(workspace.deputy)
+    reason = "pruned: no longer in the specs"
+    change = FieldChange(("lifeCycle",), FieldOp.CHANGE, "active", "closed", reason)
+    call = ApiCall("PUT", f"/workspaces/{workspace.workspace_id}", body, "close workspace (prune)")
+    return _replace(
+        base, name=workspace.name, action=Action.UPDATE, changes=(change,), calls=(call,)
+    )
 
 
 def _blast_radius(workspaces: list[WorkspacePlan], limit: int) -> list[Problem]:

@@ -1,19 +1,30 @@
-"""The state file: key -> generated WorkspaceId for the workspaces this tool created.
+"""The state file: what this tool created and manages, for ids the API cannot find again.
 
-Needed because the API cannot list or search workspaces: a type whose service
-generates the id (Full, PrefixWithName) is found again only through this
-record. JSON, human-readable, versioned, written atomically (temp file, fsync,
-rename). Locking and the rest of `reconciler state` build on this.
+The API cannot list or search workspaces, so a type whose service generates
+the id (Full, PrefixWithName) is found again only through this record of
+key -> WorkspaceId. A create writes its intent first (key, the id it expects
+when that is derivable) and the id the moment the POST answers, so a lost
+answer never leads to a silent duplicate. The file also holds the set of
+workspaces applied from the specs, which `--prune` closes when they leave the
+specs. JSON, human-readable, versioned, written atomically (temp file, fsync,
+rename); every writer holds the lock (`state_lock`), readers need none.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import socket
 import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from filelock import FileLock, Timeout
 
 from reconciler.errors import StateError
 
@@ -22,32 +33,80 @@ DEFAULT_NAME = Path(".reconciler") / "state.json"
 
 
 def default_state_path(spec_paths: list[Path]) -> Path:
-    """`.reconciler/state.json` beside the specs: in the first path given, or its folder."""
-    first = spec_paths[0] if spec_paths else Path(".")
+    """`.reconciler/state.json` beside the specs: in the first folder given, or a file's folder."""
+    first = spec_paths[0] if spec_paths else Path("specs")
+    if not spec_paths and not first.is_dir():
+        first = Path(".")
     base = first if first.is_dir() else first.parent
     return base / DEFAULT_NAME
 
 
 @dataclass
-class State:
-    """Keys of generated-id workspaces, per tenant."""
+class TenantState:
+    """One tenant's keys, managed workspaces and unfinished creates."""
 
-    path: Path
-    keys: dict[str, dict[str, str]] = field(default_factory=dict)
-
-    def workspace_id(self, tenant: str, key: str) -> str | None:
-        return self.keys.get(tenant, {}).get(key)
-
-    def record(self, tenant: str, key: str, workspace_id: str) -> None:
-        """Remember a created workspace's id and write the file at once."""
-        self.keys.setdefault(tenant, {})[key] = workspace_id
-        self.save()
+    keys: dict[str, str] = field(default_factory=dict)
+    managed: set[str] = field(default_factory=set)
+    pending: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "version": STATE_VERSION,
-            "tenants": {t: {"keys": dict(sorted(k.items()))} for t, k in sorted(self.keys.items())},
+            "keys": dict(sorted(self.keys.items())),
+            "managed": sorted(self.managed, key=str.lower),
+            "pending": dict(sorted(self.pending.items())),
         }
+
+
+@dataclass
+class State:
+    """Per tenant: key -> WorkspaceId, the managed workspaces, pending creates."""
+
+    path: Path
+    tenants: dict[str, TenantState] = field(default_factory=dict)
+
+    def tenant(self, name: str) -> TenantState:
+        return self.tenants.setdefault(name, TenantState())
+
+    def workspace_id(self, tenant: str, key: str) -> str | None:
+        return self.tenants.get(tenant, TenantState()).keys.get(key)
+
+    def pending(self, tenant: str, key: str) -> dict[str, Any] | None:
+        return self.tenants.get(tenant, TenantState()).pending.get(key)
+
+    def begin_create(self, tenant: str, key: str, expected_id: str | None) -> None:
+        """Write the intent before the POST: a lost answer is then noticed next time."""
+        intent = {"expected_id": expected_id, "since": _now()}
+        self.tenant(tenant).pending[key] = intent
+        self.save()
+
+    def record(self, tenant: str, key: str, workspace_id: str) -> None:
+        """Remember a created (or adopted) workspace's id, and write the file at once."""
+        entry = self.tenant(tenant)
+        entry.keys[key] = workspace_id
+        entry.pending.pop(key, None)
+        entry.managed.add(workspace_id)
+        self.save()
+
+    def manage(self, tenant: str, workspace_ids: Iterable[str]) -> None:
+        """Add workspaces applied from the specs to the managed set."""
+        entry = self.tenant(tenant)
+        known = {w.lower() for w in entry.managed}
+        entry.managed |= {w for w in workspace_ids if w.lower() not in known}
+        self.save()
+
+    def forget(self, tenant: str, key: str) -> str | None:
+        """Drop a key (and its pending create); returns the id it held."""
+        entry = self.tenant(tenant)
+        workspace_id = entry.keys.pop(key, None)
+        entry.pending.pop(key, None)
+        if workspace_id:
+            entry.managed.discard(workspace_id)
+        self.save()
+        return workspace_id
+
+    def to_dict(self) -> dict[str, Any]:
+        tenants = {name: t.to_dict() for name, t in sorted(self.tenants.items())}
+        return {"version": STATE_VERSION, "tenants": tenants}
 
     def save(self) -> None:
         """Write atomically: readers see the old file or the new one, never half of one."""
@@ -60,6 +119,7 @@ class State:
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(temp, self.path)
+            _fsync_directory(self.path.parent)
         except OSError as exc:
             Path(temp).unlink(missing_ok=True)
             raise StateError(f"cannot write the state file {self.path}: {exc}") from exc
@@ -71,22 +131,99 @@ def load_state(path: Path) -> State:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return State(path)
-    except OSError as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise StateError(f"cannot read the state file {path}: {exc}") from exc
     try:
         data = json.loads(text)
-        if data.get("version") != STATE_VERSION:
+        if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
+            version = data.get("version") if isinstance(data, dict) else None
             raise StateError(
-                f"the state file {path} has version {data.get('version')!r}; "
-                f"this reconciler reads version {STATE_VERSION}"
+                f"the state file {path} has version {version!r}; this reconciler reads "
+                f"version {STATE_VERSION}. It was left as it is."
             )
-        keys = {
-            str(tenant): {str(k): str(v) for k, v in body.get("keys", {}).items()}
-            for tenant, body in data.get("tenants", {}).items()
+        tenants = {
+            str(name): TenantState(
+                keys={str(k): str(v) for k, v in body.get("keys", {}).items()},
+                managed={str(w) for w in body.get("managed", [])},
+                pending={str(k): dict(v) for k, v in body.get("pending", {}).items()},
+            )
+            for name, body in data.get("tenants", {}).items()
         }
     except (ValueError, AttributeError, TypeError) as exc:
         raise StateError(
-            f"the state file {path} is not valid ({exc}); it was left as it is: "
-            "restore it from version control or a backup"
+            f"the state file {path} is damaged ({exc}); it was left as it is: restore it "
+            "from version control or a backup, or move it away to start afresh"
         ) from exc
-    return State(path, keys)
+    return State(path, tenants)
+
+
+def _fsync_directory(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); a no-op where directories cannot be opened."""
+    try:
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):  # some filesystems refuse it; the rename happened
+            os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+# -- locking ---------------------------------------------------------------------------------
+
+
+def lock_paths(state_path: Path) -> tuple[Path, Path]:
+    """The lock file (flock; released by the kernel when its holder dies) and its holder info."""
+    return state_path.with_name(state_path.name + ".lock"), state_path.with_name(
+        state_path.name + ".lock.info"
+    )
+
+
+@contextmanager
+def state_lock(state_path: Path, timeout: float, operation: str) -> Iterator[None]:
+    """Hold the state's lock for a writing command; wait up to `timeout` seconds for it.
+
+    On timeout the error names the holder (operation, host, pid, since when).
+    The lock is an flock, so a holder that dies releases it; the info file it
+    leaves is only a description and is replaced by the next holder.
+    """
+    lock_file, info_file = lock_paths(state_path)
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(lock_file), timeout=timeout)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise StateError(
+            f"the state {state_path} is locked {describe_holder(info_file)}; waited "
+            f"{timeout:g} s (--lock-timeout). If that process is gone, run "
+            "`reconciler state unlock`."
+        ) from None
+    try:
+        holder = {
+            "operation": operation,
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "since": _now(),
+        }
+        info_file.write_text(json.dumps(holder) + "\n", encoding="utf-8")
+        yield
+    finally:
+        info_file.unlink(missing_ok=True)
+        lock.release()
+
+
+def describe_holder(info_file: Path) -> str:
+    """'by apply (pid 42 on ci-7) since 10:02Z', or what is known of it."""
+    try:
+        holder = json.loads(info_file.read_text(encoding="utf-8"))
+        return (
+            f"by {holder['operation']} (pid {holder['pid']} on {holder['host']}) "
+            f"since {holder['since']}"
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return "by another process"
