@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -18,7 +18,16 @@ from typing import TextIO
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.text import Text
 
 from reconciler.api import SeamlessClient
 from reconciler.engine.applier import ApplyReport, apply_plan
@@ -79,14 +88,34 @@ def open_clients(
         yield clients
 
 
+class RateLimitColumn(ProgressColumn):
+    """Says so when the run is waiting for the rate limit's window to reset."""
+
+    def __init__(self, clients: Iterable[SeamlessClient]) -> None:
+        super().__init__()
+        self.budgets = [c.budget for c in clients]
+
+    def render(self, task: Task) -> Text:
+        wait = max((b.wait_seconds() for b in self.budgets), default=0.0)
+        return Text(f"rate limit: next window in {wait:.0f} s" if wait >= 1 else "")
+
+
 @contextmanager
-def progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar on stderr when it is a terminal; nothing otherwise."""
+def progress_bar(
+    label: str, clients: Iterable[SeamlessClient] = ()
+) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr when it is a terminal, showing waits on the rate limit."""
     console = Console(stderr=True)
     if not console.is_terminal:
         yield None
         return
-    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    columns = (
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        RateLimitColumn(clients),
+    )
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task(label, total=None)
 
@@ -107,7 +136,10 @@ def build_plan(request: PlanRequest) -> tuple[Plan, State]:
         max_removals=request.max_removals,
         prune=request.prune,
     )
-    with open_clients(specs, request.connection) as clients, progress_bar("Reading") as update:
+    with (
+        open_clients(specs, request.connection) as clients,
+        progress_bar("Reading workspaces", clients.values()) as update,
+    ):
         plan = make_plan(specs, clients, state, options, on_progress=update)
     reads = {
         s.address: {"workspace_id": w.workspace_id, "team": bool(s.team)}

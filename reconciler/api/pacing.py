@@ -151,6 +151,11 @@ class RateBudget:
         # Spent the optimistic budget of a new window before any answer: wait for one.
         return PROBE_POLL
 
+    def wait_seconds(self) -> float:
+        """How long a new request would wait now (0: none), for progress displays."""
+        with self._cond:
+            return max(0.0, self.delay(self._clock()))
+
     def acquire(self, deadline: float) -> None:
         """Block until a request may go, and reserve it; TooManyRequests past `deadline`."""
         with self._cond:
