@@ -197,6 +197,8 @@ def apply(
 
     if saved_plan is None:
         _need_paths(paths)
+    elif paths:
+        raise click.UsageError("--plan applies the saved plan as it is: give no PATH with it")
     request = PlanRequest(paths, connection, targets, max_removals, state_path, prune, lock_timeout)
     sys.exit(run_apply(request, saved_plan, auto_approve, not no_wait, wait_timeout))
 

@@ -192,8 +192,9 @@ def run_apply(
                     f"the saved plan was made against {saved.api_url}, not "
                     f"{request.connection.api_url}: make a new plan for this service"
                 )
-            _refuse_if_stale(saved, request.connection)
-            plan, state = saved, load_state(state_path)
+            state = load_state(state_path)
+            _refuse_if_stale(saved, request.connection, state)
+            plan = saved
         else:
             plan, state = build_plan(request)
         return _apply(plan, state, request.connection, auto_approve, wait, wait_timeout)
@@ -231,6 +232,7 @@ def _apply(
                 wait_timeout=wait_timeout,
                 record_id=state.record,
                 record_intent=state.begin_create,
+                abandon_intent=state.abandon_create,
                 on_progress=lambda line: click.echo(line, err=True),
             )
         for line in report.summary_lines():
@@ -272,7 +274,7 @@ def _load_saved(path: Path) -> Plan:
         raise ReconcilerError(f"cannot read the saved plan {path}: {exc}") from exc
 
 
-def _refuse_if_stale(plan: Plan, connection: ConnectionSettings) -> None:
+def _refuse_if_stale(plan: Plan, connection: ConnectionSettings, state: State) -> None:
     """Re-read every planned workspace; refuse when any has moved since the plan."""
     reads_info: Mapping[str, dict[str, object]] = plan.extra.get("reads", {})
     changing = [w for w in plan.workspaces if w.action in (Action.CREATE, Action.UPDATE)]
@@ -289,6 +291,13 @@ def _refuse_if_stale(plan: Plan, connection: ConnectionSettings) -> None:
         lives = read_live(clients, reads)
     digests = {(r.tenant, r.workspace_id): live for r, live in zip(reads, lives, strict=True)}
     for w in changing:
+        keyed = w.record_key and w.action is Action.CREATE
+        if keyed and (
+            state.workspace_id(w.tenant, w.record_key or "")
+            or state.pending(w.tenant, w.record_key or "")
+        ):
+            moved.append(f"{w.address} was created (or its create sent) since the plan")
+            continue
         live = digests.get((w.tenant, w.workspace_id or ""))
         if live is None:
             continue
@@ -338,7 +347,7 @@ def run_state_forget(state_path: Path, tenant: str, key: str, lock_timeout: floa
     with state_lock(state_path, lock_timeout, "state forget"):
         state = load_state(state_path)
         entry = state.tenants.get(tenant)
-        if entry is None or (key not in entry.keys and key not in entry.pending):
+        if entry is None or (key.lower() not in entry.keys and key.lower() not in entry.pending):
             raise ReconcilerError(f"the state has no key '{key}' for tenant '{tenant}'")
         workspace_id = state.forget(tenant, key)
     click.echo(

@@ -131,6 +131,11 @@ class ConnectionSettings:
         object.__setattr__(self, "api_url", check_api_url(self.api_url))
         if not self.token.reveal():
             raise ConfigError(f"No API token: set {ENV_TOKEN} or pass --token-file FILE.")
+        if not all(" " < ch <= "~" for ch in self.token.reveal()):
+            raise ConfigError(
+                "The API token holds spaces, line breaks or characters outside printable "
+                "ASCII, which cannot be sent in an HTTP header: check the token (not shown)."
+            )
 
     @classmethod
     def from_env(

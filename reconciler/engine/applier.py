@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from reconciler.api import SeamlessClient, wire
-from reconciler.api.errors import ApiError
+from reconciler.api.errors import ApiClientError, ApiError
 from reconciler.api.models import MemberStatus, Stage, TeamUpdateResult, Workspace
 from reconciler.errors import ReconcilerError
 from reconciler.model.plan import ApiCall, Plan, WorkspacePlan
@@ -246,6 +246,7 @@ class _Options:
     wait_timeout: float
     record_id: RecordId | None
     record_intent: RecordIntent | None
+    abandon_intent: Callable[[str, str], None] | None
     progress: Progress
     sleep: Callable[[float], None]
     clock: Callable[[], float]
@@ -263,6 +264,7 @@ def apply_plan(
     wait_timeout: float = 600.0,
     record_id: RecordId | None = None,
     record_intent: RecordIntent | None = None,
+    abandon_intent: Callable[[str, str], None] | None = None,
     on_progress: Progress | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
@@ -280,7 +282,14 @@ def apply_plan(
     """
     checked = _checked_steps(plan, clients)
     options = _Options(
-        wait, wait_timeout, record_id, record_intent, on_progress or _quiet, sleep, clock
+        wait,
+        wait_timeout,
+        record_id,
+        record_intent,
+        abandon_intent,
+        on_progress or _quiet,
+        sleep,
+        clock,
     )
     outcomes: list[WorkspaceOutcome] = []
     halted: str | None = None
@@ -322,6 +331,8 @@ class _WorkspaceRun:
             try:
                 self._perform(step)
             except ApiError as e:
+                if step.kind == "create" and isinstance(e, ApiClientError):
+                    self._abandon()  # refused: nothing was made, nothing to find next time
                 return self._stopped(index, index, f"{step.call.summary} failed: {e}")
             except _CallProblem as e:
                 return self._stopped(index, index + 1, str(e))
@@ -367,6 +378,10 @@ class _WorkspaceRun:
             raise _CallProblem(_failed_message(created.workspace_id, 0.0))
         if self.options.wait and not created.ready:
             self._wait_until_ready(created.workspace_id)
+
+    def _abandon(self) -> None:
+        if self.wp.record_key is not None and self.options.abandon_intent is not None:
+            self.options.abandon_intent(self.wp.tenant, self.wp.record_key)
 
     def _record(self, workspace_id: str) -> None:
         key = self.wp.record_key

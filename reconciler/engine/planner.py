@@ -30,6 +30,7 @@ from reconciler.engine.live import (
 from reconciler.engine.normalize import email_key, generated_id
 from reconciler.engine.state import State
 from reconciler.engine.team import after_manager_change, live_groups, team_delta
+from reconciler.errors import ReconcilerError
 from reconciler.model.plan import (
     Action,
     ApiCall,
@@ -72,6 +73,7 @@ class Resolved:
     """A keyed workspace the state has no id for: its id is the one the name generates."""
     adopt: bool = False
     """An earlier create of this key lost its answer: adopt what it made, if it exists."""
+    state_exists: bool = True
 
 
 def make_plan(
@@ -83,8 +85,14 @@ def make_plan(
 ) -> Plan:
     """Read what the specs need and plan every workspace."""
     chosen = [s for s in specs if _targeted(s, options.targets)]
+    unmatched = [t for t in options.targets if not any(_targeted(s, (t,)) for s in specs)]
+    if unmatched:
+        raise ReconcilerError(
+            f"--target {', '.join(unmatched)} matches no workspace in the specs "
+            "(give an address such as contoso/pr.01, a workspaceId or a key)"
+        )
     catalogs = {t: _catalog(clients[t], t) for t in sorted({s.tenant for s in chosen})}
-    resolved = [resolve(s, catalogs[s.tenant], state) for s in chosen]
+    resolved = _one_spec_per_workspace([resolve(s, catalogs[s.tenant], state) for s in chosen])
     readable = [r for r in resolved if r.workspace_id and not r.problems]
     reads = [LiveRead(r.spec.tenant, r.workspace_id or "", bool(r.spec.team)) for r in readable]
     results = read_live(clients, reads, on_progress)
@@ -147,7 +155,45 @@ def resolve(spec: WorkspaceSpec, catalog: Catalog | str, state: State) -> Resolv
         derived = generated_id(wtype.generator.prefix, spec.name)
     if pending is not None:
         derived = pending["expected_id"]
-    return Resolved(spec, unit, wtype, derived, catalog, unrecorded=True, adopt=pending is not None)
+        if derived.lower() in {w.lower() for w in state.tenant_ids(spec.tenant)}:
+            message = (
+                f"key '{spec.key}' waits on '{derived}', which the state records under another "
+                f"key: `reconciler state forget --tenant {spec.tenant} {spec.key}`"
+            )
+            return Resolved(
+                spec, unit, wtype, None, catalog, (rules.problem(spec, "/key", message),)
+            )
+    return Resolved(
+        spec,
+        unit,
+        wtype,
+        derived,
+        catalog,
+        unrecorded=True,
+        adopt=pending is not None,
+        state_exists=state.exists,
+    )
+
+
+def _one_spec_per_workspace(resolved: list[Resolved]) -> list[Resolved]:
+    """Two documents that lead to one workspace (a shared generated id) would fight over it."""
+    seen: dict[tuple[str, str], list[int]] = {}
+    for index, r in enumerate(resolved):
+        if r.workspace_id:
+            seen.setdefault((r.spec.tenant, r.workspace_id.lower()), []).append(index)
+    result = list(resolved)
+    for (_, workspace_id), indexes in seen.items():
+        if len(indexes) < 2:
+            continue
+        names = ", ".join(resolved[i].spec.address for i in indexes)
+        for i in indexes:
+            message = (
+                f"{names} all lead to workspace '{workspace_id}': give each document its own "
+                "workspace (names of PrefixWithName types generate the id)"
+            )
+            problem = rules.problem(resolved[i].spec, "", message)
+            result[i] = Resolved(resolved[i].spec, problems=(*resolved[i].problems, problem))
+    return result
 
 
 def _lost_create(spec: WorkspaceSpec, pending: dict[str, Any]) -> Problem:
@@ -171,7 +217,8 @@ def plan_workspace(resolved: Resolved, live: LiveWorkspace | None) -> WorkspaceP
         return _errored(base, [rules.problem(spec, "", f"cannot read the workspace: {live.error}")])
     if live is None or live.workspace is None:
         return _plan_create(base, resolved)
-    if resolved.unrecorded and not resolved.adopt:
+    taken = resolved.adopt and live.workspace.name != spec.name
+    if resolved.unrecorded and (not resolved.adopt or taken):
         message = (
             f"workspace '{resolved.workspace_id}' (the id this name generates) exists but the "
             f"state has no record of key '{spec.key}': adopt it with `reconciler state import "
@@ -244,6 +291,12 @@ def _plan_create(base: WorkspacePlan, resolved: Resolved) -> WorkspacePlan:
         body["Team"] = {"Added": added}
     changes = _create_changes(spec, unit, wtype, values)
     call = ApiCall("POST", "/workspaces", body, f"create {wtype.provisioning_type} workspace")
+    if spec.key and not resolved.state_exists:
+        message = (
+            "no state file yet, so this keyed workspace is new to the tool; if it was "
+            "created with another state file, point --state at that one instead"
+        )
+        problems.append(rules.problem(spec, "/key", message, warning=True))
     return _replace(
         base,
         action=Action.CREATE,
@@ -399,7 +452,7 @@ def _schema_call(
         for f in wtype.schema_definition
     ]
     for f in wtype.schema_definition:
-        if f.is_required and values.get(f.name, live_values.get(f.name)) is None:
+        if f.is_required and not (values.get(f.name, live_values.get(f.name)) or "").strip():
             problems.append(rules.problem(spec, "/schema", f"schema field '{f.name}' is required"))
     changed = sum(1 for c in prop_changes if c.path[0] == "schema")
     path = f"/workspaces/{workspace.workspace_id}/schema"
@@ -546,6 +599,6 @@ def _blast_radius(workspaces: list[WorkspacePlan], limit: int) -> list[Problem]:
         return []
     message = (
         f"the plan removes {len(removals)} team members, more than --max-removals {limit}; "
-        "check the specs, then raise --max-removals on purpose:\n  " + "\n  ".join(removals)
+        "check the specs, then raise --max-removals on purpose. Removals: " + "; ".join(removals)
     )
     return [Problem(Severity.ERROR, message)]

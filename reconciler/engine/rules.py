@@ -93,7 +93,7 @@ def missing_required(
     return [
         problem(spec, "/schema", f"schema field '{f.name}' is required by '{wtype.name}'")
         for f in wtype.schema_definition
-        if f.is_required and values.get(f.name) is None
+        if f.is_required and not (values.get(f.name) or "").strip()
     ]
 
 

@@ -33,12 +33,15 @@ DEFAULT_NAME = Path(".reconciler") / "state.json"
 
 
 def default_state_path(spec_paths: list[Path]) -> Path:
-    """`.reconciler/state.json` beside the specs: in the first folder given, or a file's folder."""
-    first = spec_paths[0] if spec_paths else Path("specs")
-    if not spec_paths and not first.is_dir():
-        first = Path(".")
-    base = first if first.is_dir() else first.parent
-    return base / DEFAULT_NAME
+    """`.reconciler/state.json` in the specs' folder: the deepest folder holding every path.
+
+    So `plan a/ b/` and `plan b/ a/` find the same file. Without paths (the
+    state commands): `specs/` when it exists here, else the current folder.
+    """
+    if not spec_paths:
+        return (Path("specs") if Path("specs").is_dir() else Path(".")) / DEFAULT_NAME
+    folders = [str((p if p.is_dir() else p.parent).resolve()) for p in spec_paths]
+    return Path(os.path.commonpath(folders)) / DEFAULT_NAME
 
 
 @dataclass
@@ -63,27 +66,44 @@ class State:
 
     path: Path
     tenants: dict[str, TenantState] = field(default_factory=dict)
+    exists: bool = True
+    """False when there was no file to read (a first run, or the wrong --state)."""
 
     def tenant(self, name: str) -> TenantState:
         return self.tenants.setdefault(name, TenantState())
 
     def workspace_id(self, tenant: str, key: str) -> str | None:
-        return self.tenants.get(tenant, TenantState()).keys.get(key)
+        return self.tenants.get(tenant, TenantState()).keys.get(key.lower())
 
     def pending(self, tenant: str, key: str) -> dict[str, Any] | None:
-        return self.tenants.get(tenant, TenantState()).pending.get(key)
+        return self.tenants.get(tenant, TenantState()).pending.get(key.lower())
+
+    def tenant_ids(self, tenant: str) -> list[str]:
+        """The WorkspaceIds recorded under keys of a tenant."""
+        return list(self.tenants.get(tenant, TenantState()).keys.values())
 
     def begin_create(self, tenant: str, key: str, expected_id: str | None) -> None:
         """Write the intent before the POST: a lost answer is then noticed next time."""
         intent = {"expected_id": expected_id, "since": _now()}
-        self.tenant(tenant).pending[key] = intent
+        self.tenant(tenant).pending[key.lower()] = intent
         self.save()
+
+    def abandon_create(self, tenant: str, key: str) -> None:
+        """The service refused the create: there is nothing to find next time."""
+        if self.tenant(tenant).pending.pop(key.lower(), None) is not None:
+            self.save()
 
     def record(self, tenant: str, key: str, workspace_id: str) -> None:
         """Remember a created (or adopted) workspace's id, and write the file at once."""
         entry = self.tenant(tenant)
-        entry.keys[key] = workspace_id
-        entry.pending.pop(key, None)
+        known = entry.keys.get(key.lower())
+        if known is not None and known.lower() != workspace_id.lower():
+            raise StateError(
+                f"key '{key}' of tenant '{tenant}' already stands for '{known}', not "
+                f"'{workspace_id}': `reconciler state forget` it first"
+            )
+        entry.keys[key.lower()] = workspace_id
+        entry.pending.pop(key.lower(), None)
         entry.managed.add(workspace_id)
         self.save()
 
@@ -97,8 +117,8 @@ class State:
     def forget(self, tenant: str, key: str) -> str | None:
         """Drop a key (and its pending create); returns the id it held."""
         entry = self.tenant(tenant)
-        workspace_id = entry.keys.pop(key, None)
-        entry.pending.pop(key, None)
+        workspace_id = entry.keys.pop(key.lower(), None)
+        entry.pending.pop(key.lower(), None)
         if workspace_id:
             entry.managed.discard(workspace_id)
         self.save()
@@ -130,7 +150,7 @@ def load_state(path: Path) -> State:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return State(path)
+        return State(path, exists=False)
     except (OSError, UnicodeDecodeError) as exc:
         raise StateError(f"cannot read the state file {path}: {exc}") from exc
     try:
@@ -143,9 +163,9 @@ def load_state(path: Path) -> State:
             )
         tenants = {
             str(name): TenantState(
-                keys={str(k): str(v) for k, v in body.get("keys", {}).items()},
+                keys={str(k).lower(): str(v) for k, v in body.get("keys", {}).items()},
                 managed={str(w) for w in body.get("managed", [])},
-                pending={str(k): dict(v) for k, v in body.get("pending", {}).items()},
+                pending={str(k).lower(): dict(v) for k, v in body.get("pending", {}).items()},
             )
             for name, body in data.get("tenants", {}).items()
         }
