@@ -6,15 +6,20 @@ imported lazily, so a pipeline that only plans does not need its extra.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from reconciler import __version__
 from reconciler.errors import ReconcilerError
 from reconciler.settings import ConnectionSettings, connection_options
+
+if TYPE_CHECKING:
+    from reconciler.commands import PlanRequest
 
 
 class ReconcilerGroup(click.Group):
@@ -95,9 +100,24 @@ def plan_options(func: Any) -> Any:
         ),
         connection_options,
     ]
+    func = _as_request(func)
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def _as_request(func: Any) -> Any:
+    """Hand the command one PlanRequest instead of the shared options' values."""
+
+    @functools.wraps(func)
+    def wrapper(**kwargs: Any) -> Any:
+        from reconciler.commands import PlanRequest
+
+        shared = ("paths", "connection", "targets", "max_removals", "state_path", "prune")
+        request = PlanRequest(*(kwargs.pop(name) for name in shared))
+        return func(request=request, **kwargs)
+
+    return wrapper
 
 
 @cli.command()
@@ -122,12 +142,7 @@ def plan_options(func: Any) -> Any:
     help="Exit 2 when there are changes (0: none, 1: error).",
 )
 def plan(
-    paths: tuple[Path, ...],
-    targets: tuple[str, ...],
-    max_removals: int,
-    state_path: Path | None,
-    prune: bool,
-    connection: ConnectionSettings,
+    request: PlanRequest,
     as_json: bool,
     output_format: str,
     out: Path | None,
@@ -141,10 +156,9 @@ def plan(
       reconciler plan specs/ --format markdown >> "$GITHUB_STEP_SUMMARY"
       reconciler plan specs/ --out plan.json --detailed-exitcode
     """
-    from reconciler.commands import PlanRequest, run_plan
+    from reconciler.commands import run_plan
 
-    _need_paths(paths)
-    request = PlanRequest(paths, connection, targets, max_removals, state_path, prune)
+    _need_paths(request.paths)
     sys.exit(run_plan(request, "json" if as_json else output_format, out, detailed_exitcode))
 
 
@@ -173,12 +187,7 @@ def plan(
     help="Seconds to wait for a new workspace to be Ready.",
 )
 def apply(
-    paths: tuple[Path, ...],
-    targets: tuple[str, ...],
-    max_removals: int,
-    state_path: Path | None,
-    prune: bool,
-    connection: ConnectionSettings,
+    request: PlanRequest,
     auto_approve: bool,
     saved_plan: Path | None,
     no_wait: bool,
@@ -193,13 +202,13 @@ def apply(
       reconciler apply specs/ --auto-approve
       reconciler apply --plan plan.json --auto-approve
     """
-    from reconciler.commands import PlanRequest, run_apply
+    from reconciler.commands import run_apply
 
     if saved_plan is None:
-        _need_paths(paths)
-    elif paths:
+        _need_paths(request.paths)
+    elif request.paths:
         raise click.UsageError("--plan applies the saved plan as it is: give no PATH with it")
-    request = PlanRequest(paths, connection, targets, max_removals, state_path, prune, lock_timeout)
+    request = dataclasses.replace(request, lock_timeout=lock_timeout)
     sys.exit(run_apply(request, saved_plan, auto_approve, not no_wait, wait_timeout))
 
 
