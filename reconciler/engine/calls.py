@@ -1,0 +1,349 @@
+"""One workspace's plan: the field changes and the exact, ordered calls of a create or update.
+
+Pure: given the resolved spec and what was read, it decides. The calls are
+ordered so one apply converges: reopen first, then type before schema, then
+team, close last; the service's side effects (a manager change on the owner
+group, implied members) are predicted, not fought.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from reconciler.api.models import OrganizationUnit, Workspace, WorkspaceType
+from reconciler.api.models import Person as LivePerson
+from reconciler.engine import rules
+from reconciler.engine.diff import field_changes
+from reconciler.engine.live import Catalog, LiveWorkspace
+from reconciler.engine.normalize import email_key
+from reconciler.engine.team import after_manager_change, live_groups, team_delta
+from reconciler.model.plan import (
+    Action,
+    ApiCall,
+    FieldChange,
+    FieldOp,
+    Problem,
+    Severity,
+    WorkspacePlan,
+)
+from reconciler.spec import ABSENT, Person, WorkspaceSpec
+
+READY, FAILED = 2, 3
+STAGE_NAMES = ("ForProvisioning", "Provisioning", "Ready", "Failed", "Updating", "ForDeletion")
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A spec with its unit, type and WorkspaceId found, or the problems that stopped that."""
+
+    spec: WorkspaceSpec
+    unit: OrganizationUnit | None = None
+    wtype: WorkspaceType | None = None
+    workspace_id: str | None = None
+    catalog: Catalog | None = None
+    problems: tuple[Problem, ...] = field(default_factory=tuple)
+    unrecorded: bool = False
+    """A keyed workspace the state has no id for: its id is the one the name generates."""
+    adopt: bool = False
+    """An earlier create of this key lost its answer: adopt what it made, if it exists."""
+    state_exists: bool = True
+
+
+def base_plan(spec: WorkspaceSpec, workspace_id: str | None) -> WorkspacePlan:
+    return WorkspacePlan(
+        address=spec.address,
+        tenant=spec.tenant,
+        workspace_id=workspace_id,
+        action=Action.NOOP,
+        name=spec.name,
+        file=spec.source.file,
+        line=spec.source.line,
+    )
+
+
+def errored(base: WorkspacePlan, problems: list[Problem]) -> WorkspacePlan:
+    return replace(base, action=Action.ERROR, problems=tuple(problems))
+
+
+# -- create --------------------------------------------------------------------------------
+
+
+def plan_create(base: WorkspacePlan, resolved: Resolved) -> WorkspacePlan:
+    spec, wtype, unit = resolved.spec, resolved.wtype, resolved.unit
+    assert wtype is not None and unit is not None
+    values, problems = rules.desired_schema(spec, wtype)
+    problems += rules.missing_required(spec, wtype, values) + rules.check_team(spec, wtype)
+    if spec.life_cycle == "closed":
+        problems.append(
+            rules.problem(spec, "/lifeCycle", "a new workspace cannot be created closed")
+        )
+    if any(p.severity is Severity.ERROR for p in problems):
+        return errored(base, problems)
+    body: dict[str, Any] = {"Name": spec.name}
+    if spec.workspace_id is not None:
+        body = {"WorkspaceId": spec.workspace_id, **body}
+    if spec.description is not None:
+        body["Description"] = spec.description
+    body["OrganizationUnitId"] = unit.id
+    body["WorkspaceTypeId"] = wtype.id
+    body["Manager"] = _person(spec.manager, None)
+    if isinstance(spec.deputy, Person):
+        body["Deputy"] = _person(spec.deputy, None)
+    if values:
+        body["Schema"] = [{"FieldName": n, "FieldValue": v} for n, v in values.items()]
+    added = [{"Group": g, "Members": list(m)} for g, m in spec.team.items() if m]
+    if added:
+        body["Team"] = {"Added": added}
+    changes = _create_changes(spec, unit, wtype, values)
+    call = ApiCall("POST", "/workspaces", body, f"create {wtype.provisioning_type} workspace")
+    if spec.key and not resolved.state_exists:
+        message = (
+            "no state file yet, so this keyed workspace is new to the tool; if it was "
+            "created with another state file, point --state at that one instead"
+        )
+        problems.append(rules.problem(spec, "/key", message, warning=True))
+    return replace(
+        base,
+        action=Action.CREATE,
+        changes=tuple(changes),
+        calls=(call,),
+        problems=tuple(problems),
+        record_key=spec.key,
+    )
+
+
+def _create_changes(
+    spec: WorkspaceSpec,
+    unit: OrganizationUnit,
+    wtype: WorkspaceType,
+    values: dict[str, str | None],
+) -> list[FieldChange]:
+    """What a create sets, in the spec's words (the call shows the wire form)."""
+    shown: list[tuple[tuple[str, ...], Any]] = [
+        (("workspaceId",), spec.workspace_id),
+        (("name",), spec.name),
+        (("organizationUnit",), unit.name or unit.id),
+        (("workspaceType",), wtype.name),
+        (("manager",), spec.manager.email),
+        (("deputy",), spec.deputy.email if isinstance(spec.deputy, Person) else None),
+        (("description",), spec.description),
+    ]
+    shown += [(("schema", name), value) for name, value in values.items()]
+    shown += [(("team", group), m) for group, members in spec.team.items() for m in members]
+    return [
+        FieldChange(path, FieldOp.ADD, None, value) for path, value in shown if value is not None
+    ]
+
+
+# -- update --------------------------------------------------------------------------------
+
+
+def plan_update(base: WorkspacePlan, resolved: Resolved, live: LiveWorkspace) -> WorkspacePlan:
+    spec, wtype, unit, catalog = resolved.spec, resolved.wtype, resolved.unit, resolved.catalog
+    workspace = live.workspace
+    assert wtype is not None and unit is not None and catalog is not None and workspace
+    base = replace(base, workspace_id=workspace.workspace_id, live_digest=live.digest)
+    if workspace.stage != READY:
+        return errored(base, [_not_ready(spec, workspace.stage)])
+    problems: list[Problem] = []
+    pair = catalog.pair(workspace.unit_type_id)
+    if pair is None:
+        message = f"the workspace's UnitTypeId {workspace.unit_type_id} matches no unit and type"
+        return errored(base, [rules.problem(spec, "", message)])
+    live_unit, live_type = pair
+    if live_unit.id != unit.id:
+        message = (
+            f"the organization unit of an existing workspace cannot change "
+            f"(live: '{live_unit.name}', spec: '{unit.name}')"
+        )
+        problems.append(rules.problem(spec, "/organizationUnit", message))
+    if spec.description is not None:
+        message = "description is set at creation only; the service cannot change or show it"
+        problems.append(rules.problem(spec, "/description", message, warning=True))
+    values, schema_problems = rules.desired_schema(spec, wtype)
+    problems += schema_problems + rules.check_team(spec, wtype)
+    type_calls, type_changes = _type_change(spec, live_type, wtype, workspace, problems)
+    if any(p.severity is Severity.ERROR for p in problems):
+        return errored(base, problems)
+    prop_changes = _property_changes(spec, workspace, values)
+    schema_calls = _schema_call(spec, wtype, workspace, values, prop_changes, problems)
+    team_calls, team_changes = _team_call(spec, wtype, workspace, live)
+    inner = type_calls + schema_calls + team_calls
+    calls = _ordered_workspace_puts(spec, workspace, prop_changes, inner, problems)
+    if any(p.severity is Severity.ERROR for p in problems):
+        return errored(base, problems)
+    changes = type_changes + prop_changes + team_changes
+    return replace(
+        base,
+        action=Action.UPDATE if calls else Action.NOOP,
+        changes=tuple(changes),
+        calls=tuple(calls),
+        problems=tuple(problems),
+    )
+
+
+def _not_ready(spec: WorkspaceSpec, stage: int) -> Problem:
+    name = STAGE_NAMES[stage] if 0 <= stage < len(STAGE_NAMES) else str(stage)
+    if stage == FAILED:
+        message = "provisioning of this workspace failed (Stage: Failed); ask the service desk"
+    else:
+        message = f"the workspace is busy (Stage: {name}); plan again when it is Ready"
+    return rules.problem(spec, "", message)
+
+
+def _type_change(
+    spec: WorkspaceSpec,
+    live_type: WorkspaceType,
+    wtype: WorkspaceType,
+    workspace: Workspace,
+    problems: list[Problem],
+) -> tuple[list[ApiCall], list[FieldChange]]:
+    if live_type.id.lower() == wtype.id.lower():
+        return [], []
+    refusal = rules.type_change_problem(live_type, wtype, workspace.workspace_id)
+    if refusal:
+        problems.append(rules.problem(spec, "/workspaceType", f"cannot change type: {refusal}"))
+        return [], []
+    change = FieldChange(("workspaceType",), FieldOp.CHANGE, live_type.name, wtype.name)
+    path = f"/workspaces/{workspace.workspace_id}/workspaceType"
+    summary = f"change type to '{wtype.name}'"
+    return [ApiCall("PUT", path, {"Id": wtype.id}, summary)], [change]
+
+
+def _property_changes(
+    spec: WorkspaceSpec, workspace: Workspace, values: dict[str, str | None]
+) -> list[FieldChange]:
+    """Name, life cycle, manager, deputy and listed schema fields that differ."""
+    live_view: dict[str, Any] = {
+        "name": workspace.name,
+        "lifeCycle": "closed" if workspace.life_cycle == 1 else "active",
+        "manager": email_key(workspace.manager.email if workspace.manager else None),
+    }
+    desired: dict[str, Any] = {
+        "name": spec.name,
+        "lifeCycle": spec.life_cycle,
+        "manager": email_key(spec.manager.email),
+    }
+    if spec.manager.name:
+        live_view["managerName"] = workspace.manager.name if workspace.manager else None
+        desired["managerName"] = spec.manager.name
+    if spec.deputy is not ABSENT:
+        live_view["deputy"] = email_key(workspace.deputy.email if workspace.deputy else None)
+        desired["deputy"] = email_key(spec.deputy.email) if spec.deputy else None
+        if spec.deputy and spec.deputy.name:
+            live_view["deputyName"] = workspace.deputy.name if workspace.deputy else None
+            desired["deputyName"] = spec.deputy.name
+    if values:
+        live_values = {f.name: f.value for f in workspace.schema}
+        live_view["schema"] = {name: live_values.get(name) for name in values}
+        desired["schema"] = dict(values)
+    return field_changes(live_view, desired)
+
+
+def _schema_call(
+    spec: WorkspaceSpec,
+    wtype: WorkspaceType,
+    workspace: Workspace,
+    values: dict[str, str | None],
+    prop_changes: list[FieldChange],
+    problems: list[Problem],
+) -> list[ApiCall]:
+    """One PUT with every field of the type: the listed ones changed, the others as they are."""
+    if not any(c.path[0] == "schema" for c in prop_changes):
+        return []
+    live_values = {f.name: f.value for f in workspace.schema}
+    fields = [
+        {"FieldName": f.name, "FieldValue": values.get(f.name, live_values.get(f.name))}
+        for f in wtype.schema_definition
+    ]
+    for f in wtype.schema_definition:
+        if f.is_required and not (values.get(f.name, live_values.get(f.name)) or "").strip():
+            problems.append(rules.problem(spec, "/schema", f"schema field '{f.name}' is required"))
+    changed = sum(1 for c in prop_changes if c.path[0] == "schema")
+    path = f"/workspaces/{workspace.workspace_id}/schema"
+    return [ApiCall("PUT", path, fields, f"update schema ({changed} field(s))")]
+
+
+def _team_call(
+    spec: WorkspaceSpec, wtype: WorkspaceType, workspace: Workspace, live: LiveWorkspace
+) -> tuple[list[ApiCall], list[FieldChange]]:
+    if not spec.team or live.team is None:
+        return [], []
+    old_manager = workspace.manager.email if workspace.manager else None
+    groups = after_manager_change(
+        live_groups(live.team), wtype.provisioning_type, old_manager, spec.manager.email
+    )
+    delta = team_delta(spec.team, groups, wtype.provisioning_type, spec.manager.email)
+    if delta.empty:
+        return [], list(delta.changes)
+    added = sum(len(m) for m in delta.added.values())
+    removed = sum(len(m) for m in delta.removed.values())
+    path = f"/workspaces/{workspace.workspace_id}/team"
+    summary = f"update team ({added} added, {removed} removed)"
+    return [ApiCall("PUT", path, delta.body(), summary)], list(delta.changes)
+
+
+def _ordered_workspace_puts(
+    spec: WorkspaceSpec,
+    workspace: Workspace,
+    prop_changes: list[FieldChange],
+    inner: list[ApiCall],
+    problems: list[Problem],
+) -> list[ApiCall]:
+    """Wrap type/schema/team calls in the workspace PUTs: reopen first, close last.
+
+    The service refuses team, schema and type changes on a closed workspace, so
+    those run while it is open; a PUT is the full set of Name, LifeCycle,
+    Manager and Deputy.
+    """
+    props = [c for c in prop_changes if c.path[0] not in ("schema", "lifeCycle")]
+    live_closed, closing = workspace.life_cycle == 1, spec.life_cycle == "closed"
+    path = f"/workspaces/{workspace.workspace_id}"
+    if not inner:
+        if props or live_closed != closing:
+            return [_workspace_put(spec, workspace, path, closing, "update workspace")]
+        return []
+    if live_closed and closing:
+        message = (
+            "the workspace is closed and the service refuses team, schema and type changes "
+            "on a closed workspace: set lifeCycle: active to change them"
+        )
+        problems.append(rules.problem(spec, "/lifeCycle", message))
+        return []
+    calls = []
+    if props or live_closed:
+        summary = "reopen workspace" if live_closed else "update workspace"
+        calls.append(_workspace_put(spec, workspace, path, False, summary))
+    calls += inner
+    if closing:
+        calls.append(_workspace_put(spec, workspace, path, True, "close workspace"))
+    return calls
+
+
+def _workspace_put(
+    spec: WorkspaceSpec, workspace: Workspace, path: str, closed: bool, summary: str
+) -> ApiCall:
+    body: dict[str, Any] = {
+        "Name": spec.name,
+        "LifeCycle": 1 if closed else 0,
+        "Manager": _person(spec.manager, workspace.manager),
+    }
+    if spec.deputy is ABSENT:
+        if workspace.deputy is not None:  # not managed: sent back as it is
+            body["Deputy"] = live_person(workspace.deputy)
+    elif spec.deputy is not None:
+        body["Deputy"] = _person(spec.deputy, workspace.deputy)
+    return ApiCall("PUT", path, body, summary)
+
+
+def _person(person: Person, live: LivePerson | None) -> dict[str, str]:
+    """{Email, Name}: the spec's name, else the live one for the same account, else none."""
+    name = person.name
+    if name is None and live is not None and email_key(live.email) == email_key(person.email):
+        name = live.name
+    return {"Email": person.email, "Name": name} if name else {"Email": person.email}
+
+
+def live_person(person: LivePerson) -> dict[str, str]:
+    return {"Email": person.email, "Name": person.name} if person.name else {"Email": person.email}
