@@ -12,7 +12,7 @@ import re
 import time
 from typing import Any
 
-from reconciler.emulator import stages, validation
+from reconciler.emulator import shapes, stages, teams, validation
 from reconciler.emulator.errors import NotFound, Unprocessable
 from reconciler.emulator.fixtures import (
     GENERATORS,
@@ -25,7 +25,6 @@ from reconciler.emulator.stages import Progression
 from reconciler.emulator.store import Store
 
 ADDED, REMOVED, FAILED, NOT_EXISTING_GROUP = range(4)
-GENERATOR_NAMES = {value: name for name, value in GENERATORS.items()}
 
 
 def _now() -> str:
@@ -97,7 +96,7 @@ class Backend:
         doc = self._new_document(tenant, unit, wtype, str(raw["WorkspaceId"]), body)
         if raw.get("Team") is not None:  # live state as the fixture states it, nothing implied
             groups = {str(g): [str(m) for m in members] for g, members in raw["Team"].items()}
-            doc["Team"] = {g: m for g, m in groups.items() if g in _initial_team(wtype)[0]}
+            doc["Team"] = {g: m for g, m in groups.items() if g in teams.initial_team(wtype)[0]}
             doc["SiteGroups"] = {g: m for g, m in groups.items() if g not in doc["Team"]}
         doc["Stage"] = int(raw.get("Stage", stages.READY))
         doc.pop("Progress", None)
@@ -109,13 +108,13 @@ class Backend:
     # -- organization units and types ------------------------------------------------------
 
     def list_units(self, tenant_name: str) -> list[dict[str, Any]]:
-        return [_render_unit(u) for u in self.tenant(tenant_name).units.values()]
+        return [shapes.render_unit(u) for u in self.tenant(tenant_name).units.values()]
 
     def get_unit(self, tenant_name: str, unit_id: str) -> dict[str, Any]:
         unit = self.tenant(tenant_name).unit(unit_id)
         if unit is None:
             raise NotFound(f"Organization unit '{unit_id}' not found.")
-        return _render_unit(unit)
+        return shapes.render_unit(unit)
 
     def available_types(self, tenant_name: str, unit_id: str) -> list[dict[str, Any]]:
         tenant = self.tenant(tenant_name)
@@ -123,7 +122,8 @@ class Backend:
         if unit is None:
             raise NotFound(f"Organization unit '{unit_id}' not found.")
         return [
-            _render_type(tenant.types[t], tenant.unit_type_id(unit.id, t)) for t in unit.type_ids
+            shapes.render_type(tenant.types[t], tenant.unit_type_id(unit.id, t))
+            for t in unit.type_ids
         ]
 
     # -- workspaces: create ------------------------------------------------------------------
@@ -140,7 +140,7 @@ class Backend:
             if given_id is not None:
                 raise Unprocessable(
                     "WorkspaceId must not be sent: this workspace type generates it "
-                    f"({GENERATOR_NAMES[wtype.generator]})."
+                    f"({shapes.GENERATOR_NAMES[wtype.generator]})."
                 )
             workspace_id = self._generated_id(tenant, wtype, body["Name"])
         else:
@@ -157,7 +157,7 @@ class Backend:
                 raise Unprocessable(f"WorkspaceId '{doc['WorkspaceId']}' already exists.")
             doc["Id"] = self.store.next_value(f"{tenant.name}/id")
             self.store.put(tenant.name, doc)
-        return self._render_workspace(tenant, doc)
+        return shapes.render_workspace(tenant.types[doc["TypeId"]], doc)
 
     def _unit_for_create(self, tenant: TenantConfig, unit_id: Any) -> OrganizationUnitConfig:
         if not isinstance(unit_id, str) or not unit_id:
@@ -211,16 +211,16 @@ class Backend:
         description = body.get("Description")
         if description is not None and not isinstance(description, str):
             raise Unprocessable("Description must be a string.")
-        team, site_groups = _initial_team(wtype)
+        team, site_groups = teams.initial_team(wtype)
         added, _ = validation.team_sections(body.get("Team") or {})  # Removed: not on creation
         for section in added:
-            group = _group_for_create(wtype, section["Group"])
+            group = teams.group_for_create(wtype, section["Group"])
             for member in dict.fromkeys(section["Members"]):  # distinct, in order
-                account = _resolve_member(tenant, wtype, member)
+                account = teams.resolve_member(tenant, wtype, member)
                 if account is None:
-                    raise Unprocessable(_member_problem(wtype, group, member))
-                _add_member(team, wtype, group, account)
-        _add_member(team, wtype, _owner_group(wtype), manager["Email"])
+                    raise Unprocessable(teams.member_problem(wtype, group, member))
+                teams.add_member(team, wtype, group, account)
+        teams.add_member(team, wtype, teams.owner_group(wtype), manager["Email"])
         now = _now()
         return {
             "Id": 0,
@@ -250,7 +250,8 @@ class Backend:
 
     def get_workspace(self, tenant_name: str, workspace_id: str) -> dict[str, Any]:
         tenant = self.tenant(tenant_name)
-        return self._render_workspace(tenant, self._polled(tenant, workspace_id))
+        doc = self._polled(tenant, workspace_id)
+        return shapes.render_workspace(tenant.types[doc["TypeId"]], doc)
 
     def get_status(self, tenant_name: str, workspace_id: str) -> dict[str, Any]:
         stage = self._polled(self.tenant(tenant_name), workspace_id)["Stage"]
@@ -310,8 +311,8 @@ class Backend:
             wtype = tenant.types[doc["TypeId"]]
             old = doc["Manager"]["Email"]
             if old.lower() != manager["Email"].lower():
-                _remove_member(doc["Team"], _owner_group(wtype), old)
-                _add_member(doc["Team"], wtype, _owner_group(wtype), manager["Email"])
+                teams.remove_member(doc["Team"], teams.owner_group(wtype), old)
+                teams.add_member(doc["Team"], wtype, teams.owner_group(wtype), manager["Email"])
             doc.update(Name=name, LifeCycle=life_cycle, Manager=manager, Deputy=deputy)
             self._touch(tenant, doc)
         return {"Name": name, "LifeCycle": life_cycle, "Manager": manager, "Deputy": deputy}
@@ -337,19 +338,19 @@ class Backend:
         *,
         add: bool,
     ) -> dict[str, Any]:
-        group = _canonical_group(wtype, section["Group"])
+        group = teams.canonical_group(wtype, section["Group"])
         results = []
         for member in section["Members"]:
-            account = _resolve_member(tenant, wtype, member)
+            account = teams.resolve_member(tenant, wtype, member)
             if group is None:
                 status = NOT_EXISTING_GROUP
             elif account is None:
                 status = FAILED
             elif add:
-                _add_member(doc["Team"], wtype, group, account)
+                teams.add_member(doc["Team"], wtype, group, account)
                 status = ADDED
             else:
-                _remove_member(doc["Team"], group, account)
+                teams.remove_member(doc["Team"], group, account)
                 status = REMOVED
             results.append({"Account": member, "Status": status})
         return {"Group": section["Group"], "Members": results}
@@ -371,7 +372,7 @@ class Backend:
             validation.required_fields_set(values, wtype)
             doc["Schema"] = values
             self._touch(tenant, doc)
-        schema = json.dumps(_render_schema(wtype, values), separators=(",", ":"))
+        schema = json.dumps(shapes.render_schema(wtype, values), separators=(",", ":"))
         return {"WorkspaceId": doc["WorkspaceId"], "Url": doc["Url"], "Schema": schema}
 
     def update_workspace_type(
@@ -452,16 +453,6 @@ class Backend:
                 return unit
         raise Unprocessable(f"unknown organization unit {ref!r}")
 
-    def _render_workspace(self, tenant: TenantConfig, doc: dict[str, Any]) -> dict[str, Any]:
-        wtype = tenant.types[doc["TypeId"]]
-        keys = ("Id", "Stage", "WorkspaceId", "Name", "UnitTypeId", "Url", "Shared", "LifeCycle")
-        rendered = {k: doc[k] for k in keys}
-        for k in ("Created", "Modified", "Creator", "Modifier", "Manager", "Deputy"):
-            rendered[k] = doc[k]
-        rendered["Cards"] = [dict(c) for c in wtype.cards]
-        rendered["Schema"] = _render_schema(wtype, doc["Schema"])
-        return rendered
-
 
 # -- pure helpers ----------------------------------------------------------------------------
 
@@ -477,102 +468,3 @@ def _dotted(prefix: str | None) -> str:
 
 def _url(tenant: TenantConfig, workspace_id: str) -> str:
     return f"https://{tenant.host}/sites/{workspace_id}"
-
-
-def _render_unit(unit: OrganizationUnitConfig) -> dict[str, Any]:
-    return {"Id": unit.id, "Name": unit.name, "ShortName": unit.short_name, "Logo": unit.logo}
-
-
-def _render_type(wtype: WorkspaceTypeConfig, unit_type_id: int | None) -> dict[str, Any]:
-    definition = _render_schema(wtype, {})
-    return {
-        "Id": wtype.id,
-        "Name": wtype.name,
-        "CreationMode": wtype.creation_mode,
-        "IsActive": "1" if wtype.is_active else "0",
-        "SchemaDefinition": json.dumps(definition, separators=(",", ":")),
-        "WorkspaceIdGenerator": {
-            "Name": GENERATOR_NAMES[wtype.generator],
-            "Value": wtype.generator,
-            "Prefix": wtype.prefix,
-        },
-        "ProvisioningType": wtype.provisioning_type,
-        "UnitTypeId": unit_type_id,
-    }
-
-
-def _render_schema(
-    wtype: WorkspaceTypeConfig, values: dict[str, str | None]
-) -> list[dict[str, Any]]:
-    return [
-        {
-            "FieldName": f.name,
-            "FieldType": f.type,
-            "FieldValue": values.get(f.name),
-            "IsRequired": f.required,
-            "ValidValues": list(f.valid_values) if f.valid_values is not None else None,
-        }
-        for f in wtype.fields
-    ]
-
-
-def _initial_team(wtype: WorkspaceTypeConfig) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-    """The groups a new workspace gets: named after it, plus SharePoint's site-wide group."""
-    if wtype.is_teams:
-        return {"Owners": [], "Members": []}, {}
-    team: dict[str, list[str]] = {
-        "Managers": [],
-        "Members": [],
-        "Owners": ["System Account"],
-        "Visitors": [],
-    }
-    return team, {"Excel Services Viewers": []}
-
-
-def _owner_group(wtype: WorkspaceTypeConfig) -> str:
-    return "Owners" if wtype.is_teams else "Managers"
-
-
-def _canonical_group(wtype: WorkspaceTypeConfig, group: str) -> str | None:
-    """The group as PUT names it, when the provisioning type manages it through the API."""
-    allowed = validation.allowed_groups(wtype)
-    return next((g for g in allowed if g.lower() == group.strip().lower()), None)
-
-
-def _group_for_create(wtype: WorkspaceTypeConfig, group: str) -> str:
-    canonical = _canonical_group(wtype, group)
-    if canonical is None:
-        allowed = ", ".join(validation.allowed_groups(wtype))
-        raise Unprocessable(f"Team group '{group}' is not allowed; use one of: {allowed}.")
-    return canonical
-
-
-def _resolve_member(tenant: TenantConfig, wtype: WorkspaceTypeConfig, member: str) -> str | None:
-    """The account as the directory spells it, or None if the workspace cannot take it."""
-    key = member.strip().lower()
-    if key in tenant.accounts:
-        return tenant.accounts[key]["Email"]
-    if key in tenant.ad_groups and not wtype.is_teams:
-        return tenant.ad_groups[key]
-    return None
-
-
-def _member_problem(wtype: WorkspaceTypeConfig, group: str, member: str) -> str:
-    if wtype.is_teams and "@" not in member:
-        return f"Team group '{group}': Teams workspaces take email accounts only, not '{member}'."
-    return f"Team group '{group}': '{member}' is not an account or AD group of this tenant."
-
-
-def _add_member(
-    team: dict[str, list[str]], wtype: WorkspaceTypeConfig, group: str, account: str
-) -> None:
-    """Add to a group; the owner group (Managers, or Owners on Teams) implies Members too."""
-    groups = [group, "Members"] if group == _owner_group(wtype) else [group]
-    for name in groups:
-        members = team.setdefault(name, [])
-        if account.lower() not in (m.lower() for m in members):
-            members.append(account)
-
-
-def _remove_member(team: dict[str, list[str]], group: str, account: str) -> None:
-    team[group] = [m for m in team.get(group, []) if m.lower() != account.lower()]
