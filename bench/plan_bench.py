@@ -83,9 +83,11 @@ def specs(count: int, folder: Path) -> None:
 def start_emulator(workdir: Path, rate_limit: str) -> tuple[subprocess.Popen[str], dict[str, Any]]:
     info_file = workdir / "info.json"
     process = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "emulator", "serve", "--port", "0"]
-        + ["--fixture", str(workdir / "fixture.yaml"), "--rate-limit", rate_limit]
-        + ["--state-dir", str(workdir), "--info-file", str(info_file)],
+        [
+            *(sys.executable, "-m", "reconciler", "emulator", "serve", "--port", "0"),
+            *("--fixture", str(workdir / "fixture.yaml"), "--rate-limit", rate_limit),
+            *("--state-dir", str(workdir), "--info-file", str(info_file)),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -127,7 +129,8 @@ def run(count: int, rate_limit: str) -> None:
     counts = plan.counts()
     print(f"N = {count} workspaces ({teams} list a team group), rate limit {rate_limit}")
     print(
-        f"  plan: {counts['no-op']} unchanged, {counts['update']} to update, {counts['error']} errors"
+        f"  plan: {counts['no-op']} unchanged, {counts['update']} to update,"
+        f" {counts['error']} errors"
     )
     catalog = 1 + 2  # units, and the types of each of the fixture's two units
     per_ws = (len(entries) - catalog) / count

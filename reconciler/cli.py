@@ -267,11 +267,24 @@ def state_show(state_path: Path | None) -> None:
 @TENANT_OPTION
 @STATE_OPTION
 @LOCK_TIMEOUT_OPTION
-def state_forget(key: str, tenant: str, state_path: Path | None, lock_timeout: float) -> None:
-    """Drop KEY (and an unfinished create of it): the next apply creates it again."""
+@click.option("--force", is_flag=True, help="Forget a key whose workspace may still exist.")
+@click.option(
+    "--managed", is_flag=True, help="KEY is a managed WorkspaceId to drop (prune leaves it be)."
+)
+def state_forget(
+    key: str, tenant: str, state_path: Path | None, lock_timeout: float, force: bool, managed: bool
+) -> None:
+    """Drop KEY (and an unfinished create of it): the next apply creates it again.
+
+    \b
+    Examples:
+      reconciler state forget --tenant contoso migros-case
+      reconciler state forget --tenant contoso --managed pr.07
+    """
     from reconciler.commands import run_state_forget
 
-    sys.exit(run_state_forget(_state_path(state_path), tenant, key, lock_timeout))
+    path = _state_path(state_path)
+    sys.exit(run_state_forget(path, tenant, key, lock_timeout, force, managed))
 
 
 @state.command("import")

@@ -34,10 +34,10 @@ from reconciler.engine.applier import ApplyReport, apply_plan
 from reconciler.engine.live import LiveRead, read_live
 from reconciler.engine.planner import PlanOptions, make_plan
 from reconciler.engine.state import (
+    DEFAULT_NAME,
     State,
     default_state_path,
     load_state,
-    lock_paths,
     state_lock,
 )
 from reconciler.errors import ReconcilerError, StateError
@@ -128,7 +128,15 @@ def progress_bar(
 def build_plan(request: PlanRequest) -> tuple[Plan, State]:
     """Load the specs, read live state and plan; no write of any kind."""
     specs = load_specs(list(request.paths), request.connection.tenant)
-    state = load_state(request.resolved_state_path())
+    if request.prune and any(p.is_file() for p in request.paths):
+        raise ReconcilerError(
+            "--prune closes what the specs no longer hold, so it needs the folders that hold "
+            "all of them, not single files"
+        )
+    state_path = request.resolved_state_path()
+    if request.state_path is None:
+        _refuse_missed_state(state_path)
+    state = load_state(state_path)
     options = PlanOptions(
         api_url=request.connection.api_url,
         created_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -149,7 +157,22 @@ def build_plan(request: PlanRequest) -> tuple[Plan, State]:
     }
     plan.extra["reads"] = reads
     plan.extra["state_path"] = str(state.path)
+    plan.extra["state_existed"] = state.exists
     return plan, state
+
+
+def _refuse_missed_state(default: Path) -> None:
+    """No state file by default here, but one in a folder above: a subset of the specs was given."""
+    if default.exists():
+        return
+    for folder in default.parent.parent.resolve().parents:
+        candidate = folder / DEFAULT_NAME
+        if candidate.exists():
+            raise StateError(
+                f"no state file at {default}, but there is one at {candidate}: these specs are "
+                f"probably part of a larger set. Pass --state {candidate} (or run on the folder "
+                "that holds all the specs), so nothing is created twice."
+            )
 
 
 def run_plan(
@@ -158,7 +181,10 @@ def run_plan(
     """`reconciler plan`: print the plan; 1 if it has errors, 2 for changes with the flag."""
     plan, _ = build_plan(request)
     if out is not None:
-        out.write_text(render_json(plan), encoding="utf-8")
+        try:
+            out.write_text(render_json(plan), encoding="utf-8")
+        except OSError as exc:
+            raise ReconcilerError(f"cannot write the plan to {out}: {exc}") from exc
     click.echo(_render(plan, output_format), nl=False)
     if plan.errored:
         return ERROR
@@ -183,8 +209,8 @@ def run_apply(
     """`reconciler apply`: under the state lock, plan (or load a plan), confirm, call, record."""
     saved = _load_saved(saved_plan) if saved_plan is not None else None
     state_path = request.resolved_state_path()
-    if saved is not None and saved.extra.get("state_path"):
-        state_path = Path(saved.extra["state_path"])
+    if saved is not None:
+        state_path = _saved_state_path(saved, request.state_path)
     with state_lock(state_path, request.lock_timeout, "apply"):
         if saved is not None:
             if saved.api_url.rstrip("/") != request.connection.api_url.rstrip("/"):
@@ -198,6 +224,18 @@ def run_apply(
         else:
             plan, state = build_plan(request)
         return _apply(plan, state, request.connection, auto_approve, wait, wait_timeout)
+
+
+def _saved_state_path(plan: Plan, given: Path | None) -> Path:
+    """--state (or SEAMLESS_STATE) when given, else the plan's; a keyed plan needs it to exist."""
+    path = given or Path(str(plan.extra.get("state_path") or DEFAULT_NAME))
+    keyed = any("/key=" in w.address for w in plan.workspaces)
+    if keyed and plan.extra.get("state_existed") and not path.exists():
+        raise StalePlan(
+            f"the plan was made with a state file that is not at {path}: pass --state with "
+            "that file (its keys find the workspaces the service named)"
+        )
+    return path
 
 
 def _apply(
@@ -269,8 +307,11 @@ def _confirmed() -> bool:
 
 def _load_saved(path: Path) -> Plan:
     try:
-        return Plan.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("it is not a JSON object")
+        return Plan.from_dict(data)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ReconcilerError(f"cannot read the saved plan {path}: {exc}") from exc
 
 
@@ -342,13 +383,27 @@ def run_state_show(state_path: Path) -> int:
     return OK
 
 
-def run_state_forget(state_path: Path, tenant: str, key: str, lock_timeout: float) -> int:
-    """Drop a key: the next apply creates that workspace again (if the specs still hold it)."""
+def run_state_forget(
+    state_path: Path, tenant: str, key: str, lock_timeout: float, force: bool, managed: bool
+) -> int:
+    """Drop a key (the next apply creates it again), or with `managed` a managed workspace id."""
     with state_lock(state_path, lock_timeout, "state forget"):
         state = load_state(state_path)
+        if managed:
+            if not state.unmanage(tenant, key):
+                raise ReconcilerError(f"tenant '{tenant}' has no managed workspace '{key}'")
+            click.echo(f"Workspace {key} of tenant '{tenant}' is no longer managed.")
+            return OK
         entry = state.tenants.get(tenant)
         if entry is None or (key.lower() not in entry.keys and key.lower() not in entry.pending):
             raise ReconcilerError(f"the state has no key '{key}' for tenant '{tenant}'")
+        recorded = entry.keys.get(key.lower())
+        if recorded and not force:
+            raise ReconcilerError(
+                f"key '{key}' stands for workspace '{recorded}'. Forgetting it makes the next "
+                "apply create a second workspace for it. If that is what you want (the old one "
+                "is gone or closed for good), pass --force."
+            )
         workspace_id = state.forget(tenant, key)
     click.echo(
         f"Forgot key '{key}' of tenant '{tenant}'"
@@ -384,16 +439,14 @@ def run_state_import(
 
 def run_state_unlock(state_path: Path) -> int:
     """Clear the lock's leftovers when no live process holds it; refuse otherwise."""
-    lock_file, info_file = lock_paths(state_path)
     try:
         with state_lock(state_path, 0, "state unlock"):
-            pass
+            pass  # taking and releasing it clears the holder description
     except StateError as exc:
         raise ReconcilerError(
             f"{exc}\nA live process holds the lock; it is released the moment that process "
             "ends (even when killed). Stop it, or wait for it."
         ) from exc
-    for leftover in (info_file, lock_file):
-        leftover.unlink(missing_ok=True)
-    click.echo(f"The state {state_path} is not locked (no live holder); lock files cleared.")
+    # The lock file itself stays: removing it would let two holders lock two files.
+    click.echo(f"The state {state_path} is not locked (no live holder); its description cleared.")
     return OK

@@ -23,7 +23,7 @@ from typing import Any, Literal
 from reconciler.api import SeamlessClient, wire
 from reconciler.api.errors import ApiClientError, ApiError
 from reconciler.api.models import MemberStatus, Stage, TeamUpdateResult, Workspace
-from reconciler.errors import ReconcilerError
+from reconciler.errors import ReconcilerError, StateError
 from reconciler.model.plan import ApiCall, Plan, WorkspacePlan
 
 RecordId = Callable[[str, str, str], None]
@@ -330,6 +330,8 @@ class _WorkspaceRun:
             self.options.progress(f"{self.wp.address}: {step.call.summary}")
             try:
                 self._perform(step)
+            except StateError as e:  # the intent could not be written: the POST was not sent
+                return self._stopped(index, index, f"{step.call.summary} not sent: {e}")
             except ApiError as e:
                 if step.kind == "create" and isinstance(e, ApiClientError):
                     self._abandon()  # refused: nothing was made, nothing to find next time

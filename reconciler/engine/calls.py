@@ -48,6 +48,7 @@ class Resolved:
     adopt: bool = False
     """An earlier create of this key lost its answer: adopt what it made, if it exists."""
     state_exists: bool = True
+    state_path: str = ""
 
 
 def base_plan(spec: WorkspaceSpec, workspace_id: str | None) -> WorkspacePlan:

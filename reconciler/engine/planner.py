@@ -82,14 +82,17 @@ def make_plan(
     results = read_live(clients, reads, on_progress)
     lives = dict(zip((id(r) for r in readable), results, strict=True))
     workspaces = [plan_workspace(r, lives.get(id(r))) for r in resolved]
-    if options.prune and not options.targets:
+    notices: list[Problem] = []
+    if options.prune and options.targets:
+        notices.append(Problem(Severity.WARNING, "--prune is skipped with --target"))
+    elif options.prune:
         workspaces += _prune(resolved, state, clients)
     workspaces.sort(key=lambda w: w.address)
     return Plan(
         api_url=options.api_url,
         created_at=options.created_at,
         workspaces=tuple(workspaces),
-        problems=tuple(_blast_radius(workspaces, options.max_removals)),
+        problems=(*notices, *_blast_radius(workspaces, options.max_removals)),
     )
 
 
@@ -133,7 +136,8 @@ def resolve(spec: WorkspaceSpec, catalog: Catalog | str, state: State) -> Resolv
         return Resolved(spec, unit, wtype, recorded, catalog)
     pending = state.pending(spec.tenant, spec.key)
     if pending is not None and not pending.get("expected_id"):
-        return Resolved(spec, unit, wtype, None, catalog, (_lost_create(spec, pending),))
+        lost = _lost_create(spec, pending, state)
+        return Resolved(spec, unit, wtype, None, catalog, (lost,))
     derived = None
     if wtype.generator.name == "PrefixWithName":
         derived = generated_id(wtype.generator.prefix, spec.name)
@@ -142,7 +146,8 @@ def resolve(spec: WorkspaceSpec, catalog: Catalog | str, state: State) -> Resolv
         if derived.lower() in {w.lower() for w in state.tenant_ids(spec.tenant)}:
             message = (
                 f"key '{spec.key}' waits on '{derived}', which the state records under another "
-                f"key: `reconciler state forget --tenant {spec.tenant} {spec.key}`"
+                f"key: `reconciler state forget --state {state.path} --tenant {spec.tenant} "
+                f"{spec.key}`"
             )
             return Resolved(
                 spec, unit, wtype, None, catalog, (rules.problem(spec, "/key", message),)
@@ -156,6 +161,7 @@ def resolve(spec: WorkspaceSpec, catalog: Catalog | str, state: State) -> Resolv
         unrecorded=True,
         adopt=pending is not None,
         state_exists=state.exists,
+        state_path=str(state.path),
     )
 
 
@@ -180,13 +186,14 @@ def _one_spec_per_workspace(resolved: list[Resolved]) -> list[Resolved]:
     return result
 
 
-def _lost_create(spec: WorkspaceSpec, pending: dict[str, Any]) -> Problem:
+def _lost_create(spec: WorkspaceSpec, pending: dict[str, Any], state: State) -> Problem:
+    where = f"--state {state.path} --tenant {spec.tenant}"
     message = (
         f"an apply at {pending.get('since', '?')} sent the create of key '{spec.key}' and lost "
         "the answer; the service generates this type's ids, so it may exist under an id we "
-        "cannot know. Find it, then `reconciler state import --tenant "
-        f"{spec.tenant} {spec.key} WORKSPACE_ID`; or, if it was not created, "
-        f"`reconciler state forget --tenant {spec.tenant} {spec.key}` to create it again"
+        f"cannot know. Find it, then `reconciler state import {where} {spec.key} "
+        f"WORKSPACE_ID`; or, if it was not created, `reconciler state forget {where} "
+        f"{spec.key}` to create it again"
     )
     return rules.problem(spec, "/key", message)
 
@@ -201,12 +208,18 @@ def plan_workspace(resolved: Resolved, live: LiveWorkspace | None) -> WorkspaceP
         return errored(base, [rules.problem(spec, "", f"cannot read the workspace: {live.error}")])
     if live is None or live.workspace is None:
         return plan_create(base, resolved)
-    taken = resolved.adopt and live.workspace.name != spec.name
-    if resolved.unrecorded and (not resolved.adopt or taken):
+    if resolved.unrecorded and live.workspace.name != spec.name:
+        message = (
+            f"the id this name generates, '{resolved.workspace_id}', is taken by another "
+            f"workspace ('{live.workspace.name}'): give this workspace another name"
+        )
+        return errored(base, [rules.problem(spec, "/key", message)])
+    if resolved.unrecorded and not resolved.adopt:
         message = (
             f"workspace '{resolved.workspace_id}' (the id this name generates) exists but the "
-            f"state has no record of key '{spec.key}': adopt it with `reconciler state import "
-            f"--tenant {spec.tenant} {spec.key} {resolved.workspace_id}`"
+            f"state has no record of key '{spec.key}': if it is this one, adopt it with "
+            f"`reconciler state import --state {resolved.state_path} --tenant {spec.tenant} "
+            f"{spec.key} {resolved.workspace_id}`"
         )
         return errored(base, [rules.problem(spec, "/key", message)])
     planned = plan_update(base, resolved, live)
@@ -218,7 +231,16 @@ def plan_workspace(resolved: Resolved, live: LiveWorkspace | None) -> WorkspaceP
             "was lost; apply records it under the key",
             warning=True,
         )
-        planned = replace(planned, record_key=spec.key, problems=(*planned.problems, note))
+        adoption = FieldChange(
+            ("state", spec.key or ""), FieldOp.ADD, None, resolved.workspace_id, "adopted"
+        )
+        planned = replace(
+            planned,
+            action=Action.UPDATE,
+            record_key=spec.key,
+            changes=(adoption, *planned.changes),
+            problems=(*planned.problems, note),
+        )
     return planned
 
 

@@ -114,6 +114,15 @@ class State:
         entry.managed |= {w for w in workspace_ids if w.lower() not in known}
         self.save()
 
+    def unmanage(self, tenant: str, workspace_id: str) -> bool:
+        """Drop a workspace from the managed set (prune will not close it); True if it was in."""
+        entry = self.tenant(tenant)
+        kept = {w for w in entry.managed if w.lower() != workspace_id.lower()}
+        dropped = kept != entry.managed
+        entry.managed = kept
+        self.save()
+        return dropped
+
     def forget(self, tenant: str, key: str) -> str | None:
         """Drop a key (and its pending create); returns the id it held."""
         entry = self.tenant(tenant)
@@ -130,10 +139,13 @@ class State:
 
     def save(self) -> None:
         """Write atomically: readers see the old file or the new one, never half of one."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         text = json.dumps(self.to_dict(), indent=2) + "\n"
-        handle, temp = tempfile.mkstemp(prefix=".state-", dir=self.path.parent)
+        temp: str | None = None
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            mode = self.path.stat().st_mode & 0o777 if self.path.exists() else 0o644
+            handle, temp = tempfile.mkstemp(prefix=".state-", dir=self.path.parent)
+            os.fchmod(handle, mode)  # keep the file's permissions, not mkstemp's 0600
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 out.write(text)
                 out.flush()
@@ -141,7 +153,8 @@ class State:
             os.replace(temp, self.path)
             _fsync_directory(self.path.parent)
         except OSError as exc:
-            Path(temp).unlink(missing_ok=True)
+            if temp is not None:
+                Path(temp).unlink(missing_ok=True)
             raise StateError(f"cannot write the state file {self.path}: {exc}") from exc
 
 
@@ -155,6 +168,7 @@ def load_state(path: Path) -> State:
         raise StateError(f"cannot read the state file {path}: {exc}") from exc
     try:
         data = json.loads(text)
+        _check_known_fields(data, path)
         if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
             version = data.get("version") if isinstance(data, dict) else None
             raise StateError(
@@ -175,6 +189,27 @@ def load_state(path: Path) -> State:
             "from version control or a backup, or move it away to start afresh"
         ) from exc
     return State(path, tenants)
+
+
+def _check_known_fields(data: Any, path: Path) -> None:
+    """Refuse what this version would drop on its next write: unknown fields, case-twin keys."""
+    if not isinstance(data, dict):
+        return
+    unknown = set(data) - {"version", "tenants"}
+    for name, body in (data.get("tenants") or {}).items():
+        if isinstance(body, dict):
+            unknown |= {f"{name}.{k}" for k in set(body) - {"keys", "managed", "pending"}}
+            keys = [str(k).lower() for k in body.get("keys", {})]
+            if len(keys) != len(set(keys)):
+                raise StateError(
+                    f"the state file {path} has keys of tenant '{name}' that differ only in "
+                    "case; keys compare without case: merge them by hand. It was left as it is."
+                )
+    if unknown:
+        raise StateError(
+            f"the state file {path} has fields this reconciler does not know "
+            f"({', '.join(sorted(unknown))}); it was left as it is"
+        )
 
 
 def _fsync_directory(folder: Path) -> None:
@@ -213,9 +248,9 @@ def state_lock(state_path: Path, timeout: float, operation: str) -> Iterator[Non
     leaves is only a description and is replaced by the next holder.
     """
     lock_file, info_file = lock_paths(state_path)
-    lock_file.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(lock_file), timeout=timeout)
     try:
+        lock_file.parent.mkdir(parents=True, exist_ok=True)
         lock.acquire()
     except Timeout:
         raise StateError(
@@ -223,6 +258,8 @@ def state_lock(state_path: Path, timeout: float, operation: str) -> Iterator[Non
             f"{timeout:g} s (--lock-timeout). If that process is gone, run "
             "`reconciler state unlock`."
         ) from None
+    except OSError as exc:
+        raise StateError(f"cannot lock the state {state_path}: {exc}") from exc
     try:
         holder = {
             "operation": operation,
@@ -230,10 +267,12 @@ def state_lock(state_path: Path, timeout: float, operation: str) -> Iterator[Non
             "pid": os.getpid(),
             "since": _now(),
         }
-        info_file.write_text(json.dumps(holder) + "\n", encoding="utf-8")
+        with contextlib.suppress(OSError):  # only a description; the flock is the lock
+            info_file.write_text(json.dumps(holder) + "\n", encoding="utf-8")
         yield
     finally:
-        info_file.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            info_file.unlink(missing_ok=True)
         lock.release()
 
 

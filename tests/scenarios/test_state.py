@@ -60,7 +60,8 @@ def test_lost_answer_of_a_full_create_is_refused_until_imported(workspace: Works
     assert "migros-case" in pending
     again = workspace.run("apply", str(workspace.specs), "--auto-approve")
     assert again.exit_code == 1
-    assert "state import --tenant contoso migros-case" in again.stdout
+    state_file = workspace.root / "state.json"
+    assert f"state import --state {state_file} --tenant contoso migros-case" in again.stdout
     assert posts(workspace) == 1  # never a second create
     imported = workspace.run(
         "state", "import", "--tenant", "contoso", "migros-case", "org.bu.00001"
@@ -106,7 +107,8 @@ def test_an_interrupted_create_is_adopted_next_time(workspace: Workspace) -> Non
     assert workspace.emulator.api("POST", "/workspaces", body).status_code == 201
     workspace.emulator.control("DELETE", "requests")
     plan = workspace.plan_json()
-    assert plan["workspaces"][0]["action"] == "no-op"
+    assert plan["workspaces"][0]["action"] == "update"  # a state write, with no API call
+    assert plan["workspaces"][0]["calls"] == []
     assert "adopting 'dep.finance'" in plan["workspaces"][0]["problems"][0]["message"]
     workspace.apply()
     assert posts(workspace) == 0
@@ -121,7 +123,8 @@ def test_an_unrecorded_workspace_at_the_generated_id_is_not_created_twice(
     (workspace.root / "state.json").unlink()  # the record is lost
     result = workspace.run("plan", str(workspace.specs))
     assert result.exit_code == 1
-    assert "state import --tenant contoso finance dep.finance" in result.stdout
+    assert "--tenant contoso finance dep.finance" in result.stdout
+    assert "state import --state" in result.stdout
 
 
 def test_second_apply_waits_for_the_lock_and_names_the_holder(workspace: Workspace) -> None:
@@ -196,7 +199,12 @@ def test_state_commands(workspace: Workspace) -> None:
     assert "migros-case" in listed.stdout and "org.bu.00001" in listed.stdout
     shown = json.loads(workspace.run("state", "show", *state).stdout)
     assert shown["tenants"]["contoso"]["managed"] == ["org.bu.00001"]
-    forgot = workspace.run("state", "forget", "--tenant", "contoso", "migros-case", *state)
+    refused = workspace.run("state", "forget", "--tenant", "contoso", "migros-case", *state)
+    assert refused.exit_code == 1
+    assert "pass --force" in refused.stderr
+    forgot = workspace.run(
+        "state", "forget", "--tenant", "contoso", "migros-case", "--force", *state
+    )
     assert forgot.exit_code == 0
     assert "migros-case" not in workspace.run("state", "list", *state).stdout
     missing = workspace.run("state", "import", "--tenant", "contoso", "k", "nope", *state)
