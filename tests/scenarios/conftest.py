@@ -38,8 +38,10 @@ class Workspace:
             "NO_COLOR": "1",
         }
 
-    def run(self, *args: str, stdin: str | None = None) -> Result:
-        return CliRunner().invoke(cli, list(args), env=self.env(), input=stdin)
+    def run(self, *args: str, stdin: str | None = None, without: tuple[str, ...] = ()) -> Result:
+        """The CLI with this workspace's environment, less the variables named in `without`."""
+        env: dict[str, str | None] = {**self.env(), **dict.fromkeys(without)}
+        return CliRunner().invoke(cli, list(args), env=env, input=stdin)
 
     def plan_json(self, *args: str) -> dict[str, Any]:
         result = self.run("plan", str(self.specs), "--json", *args)

@@ -143,14 +143,7 @@ def test_bad_specs_make_no_call(workspace: Workspace) -> None:
 
 def test_missing_token_is_a_message(workspace: Workspace, tmp_path: Path) -> None:
     workspace.write("example.yaml", example())
-    env = {k: v for k, v in workspace.env().items() if k != "SEAMLESS_TOKEN"}
-    from click.testing import CliRunner
-
-    from reconciler.cli import cli
-
-    result = CliRunner().invoke(
-        cli, ["plan", str(workspace.specs)], env={**env, "SEAMLESS_TOKEN": ""}
-    )
+    result = workspace.run("plan", str(workspace.specs), without=("SEAMLESS_TOKEN",))
     assert result.exit_code == 1
     assert "No API token" in result.stderr
     assert TOKEN not in result.output + result.stderr

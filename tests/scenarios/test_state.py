@@ -219,11 +219,8 @@ def test_state_commands(workspace: Workspace) -> None:
 
 def test_state_path_defaults_beside_the_specs(workspace: Workspace, tmp_path: Path) -> None:
     workspace.write("a.yaml", PROJECT.format(id="pr.43"))
-    env = {k: v for k, v in workspace.env().items() if k != "SEAMLESS_STATE"}
-    from click.testing import CliRunner
-
-    from reconciler.cli import cli
-
-    result = CliRunner().invoke(cli, ["apply", str(workspace.specs), "--auto-approve"], env=env)
+    result = workspace.run(
+        "apply", str(workspace.specs), "--auto-approve", without=("SEAMLESS_STATE",)
+    )
     assert result.exit_code == 0, result.stderr
     assert (workspace.specs / ".reconciler" / "state.json").exists()

@@ -48,15 +48,10 @@ def test_apply_plan_uses_the_state_given_now(workspace: Workspace, tmp_path: Pat
 def test_a_subset_of_the_specs_finds_the_state_above(workspace: Workspace) -> None:
     (workspace.specs / "a").mkdir(parents=True)
     (workspace.specs / "a" / "case.yaml").write_text(CASE)
-    env = {k: v for k, v in workspace.env().items() if k != "SEAMLESS_STATE"}
-    from click.testing import CliRunner
-
-    from reconciler.cli import cli
-
-    runner = CliRunner()
-    whole = runner.invoke(cli, ["apply", str(workspace.specs), "--auto-approve"], env=env)
+    unset = ("SEAMLESS_STATE",)
+    whole = workspace.run("apply", str(workspace.specs), "--auto-approve", without=unset)
     assert whole.exit_code == 0, whole.stderr
-    subset = runner.invoke(cli, ["apply", str(workspace.specs / "a"), "--auto-approve"], env=env)
+    subset = workspace.run("apply", str(workspace.specs / "a"), "--auto-approve", without=unset)
     assert subset.exit_code == 1
     assert "probably part of a larger set" in subset.stderr
     assert posts(workspace) == 1
