@@ -166,10 +166,6 @@ class EmulatorServer:
         if self._thread:
             self._thread.join(timeout=10)
 
-    def serve(self) -> None:
-        """Serve in this thread until interrupted; the caller stops the server."""
-        self._server.serve()
-
     def __enter__(self) -> EmulatorServer:
         return self.start()
 
@@ -231,20 +227,20 @@ def serve_forever(
         tmp = info_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(info, indent=2), encoding="utf-8")
         tmp.replace(info_file)  # atomic: a script polling for the file never reads half of it
-    # A script's background job starts with SIGINT ignored; TERM and INT both stop us cleanly.
+    # A script's background job starts with SIGINT ignored, so TERM and INT both stop us. The
+    # handler only sets an event: an exception raised from a signal handler can land in a
+    # finalizer, where Python swallows it, and cheroot's stop() must not run inside its loop.
+    stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, _interrupt)
+        signal.signal(signum, lambda *_: stopping.set())
+    server.start()
     try:
         _announce(server)  # after the info file: a script that saw the text can read the file
-        server.serve()
-    except KeyboardInterrupt:
-        print("\nStopped.", file=sys.stderr)
+        while not stopping.wait(timeout=0.5):
+            pass
     finally:
         server.stop()
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+    print("Stopped.", file=sys.stderr)
 
 
 def _announce(server: EmulatorServer) -> None:
