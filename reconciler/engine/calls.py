@@ -16,8 +16,8 @@ from reconciler.api.models import Person as LivePerson
 from reconciler.engine import rules
 from reconciler.engine.diff import field_changes
 from reconciler.engine.live import Catalog, LiveWorkspace
-from reconciler.engine.normalize import email_key
 from reconciler.engine.team import after_manager_change, live_groups, team_delta
+from reconciler.identity import email_key, same_account, same_catalog_id
 from reconciler.model.plan import (
     Action,
     ApiCall,
@@ -200,7 +200,7 @@ def _type_change(
     workspace: Workspace,
     problems: list[Problem],
 ) -> tuple[list[ApiCall], list[FieldChange]]:
-    if live_type.id.lower() == wtype.id.lower():
+    if same_catalog_id(live_type.id, wtype.id):
         return [], []
     refusal = rules.type_change_problem(live_type, wtype, workspace.workspace_id)
     if refusal:
@@ -341,7 +341,7 @@ def _workspace_put(
 def _person(person: Person, live: LivePerson | None) -> dict[str, str]:
     """{Email, Name}: the spec's name, else the live one for the same account, else none."""
     name = person.name
-    if name is None and live is not None and email_key(live.email) == email_key(person.email):
+    if name is None and live is not None and same_account(live.email, person.email):
         name = live.name
     return {"Email": person.email, "Name": name} if name else {"Email": person.email}
 

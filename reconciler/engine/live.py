@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from reconciler.api import SeamlessClient
 from reconciler.api.errors import ApiError
 from reconciler.api.models import OrganizationUnit, TeamGroup, Workspace, WorkspaceType
+from reconciler.identity import same_catalog_id
 
 READ_WORKERS = 8
 
@@ -38,7 +39,7 @@ class Catalog:
         matches = [
             u
             for u in self.units
-            if reference.lower() == u.id.lower() or reference in (u.name, u.short_name)
+            if same_catalog_id(reference, u.id) or reference in (u.name, u.short_name)
         ]
         if len(matches) > 1:
             raise AmbiguousReference(
@@ -49,7 +50,7 @@ class Catalog:
     def find_type(self, unit: OrganizationUnit, reference: str) -> WorkspaceType | None:
         """By Id (any case) or Name, among the types available in the unit."""
         types = self.types_by_unit.get(unit.id, ())
-        matches = [t for t in types if reference.lower() == t.id.lower() or reference == t.name]
+        matches = [t for t in types if same_catalog_id(reference, t.id) or reference == t.name]
         if len(matches) > 1:
             raise AmbiguousReference(f"'{reference}' names {len(matches)} types; use the Id")
         return matches[0] if matches else None

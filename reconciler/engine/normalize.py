@@ -12,25 +12,10 @@ from datetime import datetime, timezone
 
 NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 BOOLEANS = {"true": "1", "1": "1", "false": "0", "0": "0"}
-LIFE_CYCLES = {"active": 0, "closed": 1}
 
 
 class BadValue(ValueError):
     """A value that does not fit its field type; the message says why."""
-
-
-def member_key(account: str) -> str:
-    """Accounts and AD group names compare without case (the service keeps the directory's)."""
-    return account.strip().lower()
-
-
-def email_key(email: str | None) -> str | None:
-    return email.strip().lower() if email else None
-
-
-def workspace_id_key(workspace_id: str) -> str:
-    """WorkspaceIds are URLs: the service matches them without case."""
-    return workspace_id.lower()
 
 
 def schema_value(field_type: str, value: str | None) -> str | None:
@@ -78,8 +63,3 @@ def generated_id(prefix: str | None, name: str) -> str:
     if dotted and not dotted.endswith("."):
         dotted += "."
     return dotted + re.sub(r"[^a-z0-9]", "", name.lower())
-
-
-def is_ad_group(member: str) -> bool:
-    """Accounts are emails; anything else names an AD group."""
-    return "@" not in member

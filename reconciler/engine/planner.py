@@ -35,6 +35,7 @@ from reconciler.engine.live import (
 from reconciler.engine.normalize import generated_id
 from reconciler.engine.state import State
 from reconciler.errors import ReconcilerError
+from reconciler.identity import fold, workspace_id_key
 from reconciler.model.plan import (
     Action,
     ApiCall,
@@ -97,8 +98,8 @@ def make_plan(
 
 
 def _targeted(spec: WorkspaceSpec, targets: tuple[str, ...]) -> bool:
-    names = {spec.address.lower(), (spec.workspace_id or "").lower(), (spec.key or "").lower()}
-    return not targets or any(t.lower() in names for t in targets)
+    names = {fold(spec.address), fold(spec.workspace_id or ""), fold(spec.key or "")}
+    return not targets or any(fold(t) in names for t in targets)
 
 
 def _catalog(client: SeamlessClient, tenant: str) -> Catalog | str:
@@ -143,7 +144,8 @@ def resolve(spec: WorkspaceSpec, catalog: Catalog | str, state: State) -> Resolv
         derived = generated_id(wtype.generator.prefix, spec.name)
     if pending is not None:
         derived = pending["expected_id"]
-        if derived.lower() in {w.lower() for w in state.tenant_ids(spec.tenant)}:
+        taken = {workspace_id_key(w) for w in state.tenant_ids(spec.tenant)}
+        if workspace_id_key(derived) in taken:
             message = (
                 f"key '{spec.key}' waits on '{derived}', which the state records under another "
                 f"key: `reconciler state forget --state {state.path} --tenant {spec.tenant} "
@@ -170,7 +172,7 @@ def _one_spec_per_workspace(resolved: list[Resolved]) -> list[Resolved]:
     seen: dict[tuple[str, str], list[int]] = {}
     for index, r in enumerate(resolved):
         if r.workspace_id:
-            seen.setdefault((r.spec.tenant, r.workspace_id.lower()), []).append(index)
+            seen.setdefault((r.spec.tenant, workspace_id_key(r.workspace_id)), []).append(index)
     result = list(resolved)
     for (_, workspace_id), indexes in seen.items():
         if len(indexes) < 2:
@@ -248,13 +250,13 @@ def _prune(
     resolved: list[Resolved], state: State, clients: Mapping[str, SeamlessClient]
 ) -> list[WorkspacePlan]:
     """Close what the state manages and the specs no longer hold; never anything more."""
-    in_specs = {(r.spec.tenant, (r.workspace_id or "").lower()) for r in resolved}
+    in_specs = {(r.spec.tenant, workspace_id_key(r.workspace_id or "")) for r in resolved}
     leaving = [
         LiveRead(tenant, workspace_id, False)
         for tenant, entry in sorted(state.tenants.items())
         if tenant in clients
-        for workspace_id in sorted(entry.managed, key=str.lower)
-        if (tenant, workspace_id.lower()) not in in_specs
+        for workspace_id in sorted(entry.managed, key=workspace_id_key)
+        if (tenant, workspace_id_key(workspace_id)) not in in_specs
     ]
     lives = read_live(clients, leaving)
     return [_prune_one(read, live) for read, live in zip(leaving, lives, strict=True)]

@@ -6,8 +6,9 @@ Each check returns Problems that name the spec's file and line. No I/O.
 from __future__ import annotations
 
 from reconciler.api.models import WorkspaceType
-from reconciler.engine.normalize import BadValue, is_ad_group, schema_value
+from reconciler.engine.normalize import BadValue, schema_value
 from reconciler.engine.team import ALLOWED_GROUPS
+from reconciler.identity import has_prefix, is_ad_group
 from reconciler.model.plan import Problem, Severity
 from reconciler.spec import WorkspaceSpec
 
@@ -43,7 +44,7 @@ def check_identity(spec: WorkspaceSpec, wtype: WorkspaceType) -> list[Problem]:
             )
         ]
     workspace_id = spec.workspace_id or ""
-    if generator == "PrefixWithId" and not workspace_id.lower().startswith(prefix.lower()):
+    if generator == "PrefixWithId" and not has_prefix(workspace_id, prefix):
         return [
             problem(
                 spec,
@@ -132,6 +133,6 @@ def type_change_problem(
         return f"'{current.name}' cannot become '{new.name}' ({kinds})"
     prefix = new.generator.prefix or ""
     needs_prefix = new.generator.name in ("PrefixWithId", "Full")
-    if needs_prefix and not workspace_id.lower().startswith(prefix.lower()):
+    if needs_prefix and not has_prefix(workspace_id, prefix):
         return f"WorkspaceId '{workspace_id}' does not start with '{prefix}' (type '{new.name}')"
     return None

@@ -27,6 +27,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from reconciler.errors import StateError
+from reconciler.identity import key_key, same_workspace_id, workspace_id_key
 
 STATE_VERSION = 1
 DEFAULT_NAME = Path(".reconciler") / "state.json"
@@ -55,7 +56,7 @@ class TenantState:
     def to_dict(self) -> dict[str, Any]:
         return {
             "keys": dict(sorted(self.keys.items())),
-            "managed": sorted(self.managed, key=str.lower),
+            "managed": sorted(self.managed, key=workspace_id_key),
             "pending": dict(sorted(self.pending.items())),
         }
 
@@ -73,10 +74,10 @@ class State:
         return self.tenants.setdefault(name, TenantState())
 
     def workspace_id(self, tenant: str, key: str) -> str | None:
-        return self.tenants.get(tenant, TenantState()).keys.get(key.lower())
+        return self.tenants.get(tenant, TenantState()).keys.get(key_key(key))
 
     def pending(self, tenant: str, key: str) -> dict[str, Any] | None:
-        return self.tenants.get(tenant, TenantState()).pending.get(key.lower())
+        return self.tenants.get(tenant, TenantState()).pending.get(key_key(key))
 
     def tenant_ids(self, tenant: str) -> list[str]:
         """The WorkspaceIds recorded under keys of a tenant."""
@@ -85,39 +86,39 @@ class State:
     def begin_create(self, tenant: str, key: str, expected_id: str | None) -> None:
         """Write the intent before the POST: a lost answer is then noticed next time."""
         intent = {"expected_id": expected_id, "since": _now()}
-        self.tenant(tenant).pending[key.lower()] = intent
+        self.tenant(tenant).pending[key_key(key)] = intent
         self.save()
 
     def abandon_create(self, tenant: str, key: str) -> None:
         """The service refused the create: there is nothing to find next time."""
-        if self.tenant(tenant).pending.pop(key.lower(), None) is not None:
+        if self.tenant(tenant).pending.pop(key_key(key), None) is not None:
             self.save()
 
     def record(self, tenant: str, key: str, workspace_id: str) -> None:
         """Remember a created (or adopted) workspace's id, and write the file at once."""
         entry = self.tenant(tenant)
-        known = entry.keys.get(key.lower())
-        if known is not None and known.lower() != workspace_id.lower():
+        known = entry.keys.get(key_key(key))
+        if known is not None and not same_workspace_id(known, workspace_id):
             raise StateError(
                 f"key '{key}' of tenant '{tenant}' already stands for '{known}', not "
                 f"'{workspace_id}': `reconciler state forget` it first"
             )
-        entry.keys[key.lower()] = workspace_id
-        entry.pending.pop(key.lower(), None)
+        entry.keys[key_key(key)] = workspace_id
+        entry.pending.pop(key_key(key), None)
         entry.managed.add(workspace_id)
         self.save()
 
     def manage(self, tenant: str, workspace_ids: Iterable[str]) -> None:
         """Add workspaces applied from the specs to the managed set."""
         entry = self.tenant(tenant)
-        known = {w.lower() for w in entry.managed}
-        entry.managed |= {w for w in workspace_ids if w.lower() not in known}
+        known = {workspace_id_key(w) for w in entry.managed}
+        entry.managed |= {w for w in workspace_ids if workspace_id_key(w) not in known}
         self.save()
 
     def unmanage(self, tenant: str, workspace_id: str) -> bool:
         """Drop a workspace from the managed set (prune will not close it); True if it was in."""
         entry = self.tenant(tenant)
-        kept = {w for w in entry.managed if w.lower() != workspace_id.lower()}
+        kept = {w for w in entry.managed if not same_workspace_id(w, workspace_id)}
         dropped = kept != entry.managed
         entry.managed = kept
         self.save()
@@ -126,8 +127,8 @@ class State:
     def forget(self, tenant: str, key: str) -> str | None:
         """Drop a key (and its pending create); returns the id it held."""
         entry = self.tenant(tenant)
-        workspace_id = entry.keys.pop(key.lower(), None)
-        entry.pending.pop(key.lower(), None)
+        workspace_id = entry.keys.pop(key_key(key), None)
+        entry.pending.pop(key_key(key), None)
         if workspace_id:
             entry.managed.discard(workspace_id)
         self.save()
@@ -177,9 +178,9 @@ def load_state(path: Path) -> State:
             )
         tenants = {
             str(name): TenantState(
-                keys={str(k).lower(): str(v) for k, v in body.get("keys", {}).items()},
+                keys={key_key(str(k)): str(v) for k, v in body.get("keys", {}).items()},
                 managed={str(w) for w in body.get("managed", [])},
-                pending={str(k).lower(): dict(v) for k, v in body.get("pending", {}).items()},
+                pending={key_key(str(k)): dict(v) for k, v in body.get("pending", {}).items()},
             )
             for name, body in data.get("tenants", {}).items()
         }
@@ -199,7 +200,7 @@ def _check_known_fields(data: Any, path: Path) -> None:
     for name, body in (data.get("tenants") or {}).items():
         if isinstance(body, dict):
             unknown |= {f"{name}.{k}" for k in set(body) - {"keys", "managed", "pending"}}
-            keys = [str(k).lower() for k in body.get("keys", {})]
+            keys = [key_key(str(k)) for k in body.get("keys", {})]
             if len(keys) != len(set(keys)):
                 raise StateError(
                     f"the state file {path} has keys of tenant '{name}' that differ only in "

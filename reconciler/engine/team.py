@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from reconciler.api.models import TeamGroup
-from reconciler.engine.normalize import member_key
+from reconciler.identity import account_key
 from reconciler.model.plan import FieldChange, FieldOp
 
 OWNER_GROUP = {"SharePoint": "Managers", "Teams": "Owners"}
@@ -54,12 +54,12 @@ def after_manager_change(
     owner group only.
     """
     predicted = {g: list(m) for g, m in groups.items()}
-    if old is None or member_key(old) == member_key(new):
+    if old is None or account_key(old) == account_key(new):
         return predicted
     owner = OWNER_GROUP[provisioning]
-    predicted[owner] = [m for m in predicted.get(owner, []) if member_key(m) != member_key(old)]
+    predicted[owner] = [m for m in predicted.get(owner, []) if account_key(m) != account_key(old)]
     for group in (owner, MEMBERS):
-        if member_key(new) not in {member_key(m) for m in predicted.get(group, [])}:
+        if account_key(new) not in {account_key(m) for m in predicted.get(group, [])}:
             predicted.setdefault(group, []).append(new)
     return predicted
 
@@ -77,12 +77,12 @@ def team_delta(
     removed: dict[str, list[str]] = {}
     changes: list[FieldChange] = []
     for group, wanted in desired.items():
-        have = {member_key(m) for m in live.get(group, [])}
-        adds = [m for m, _ in wanted if member_key(m) not in have]
+        have = {account_key(m) for m in live.get(group, [])}
+        adds = [m for m, _ in wanted if account_key(m) not in have]
         if group == MEMBERS:  # the service adds the owner group's new members itself
-            adds = [m for m in adds if member_key(m) not in _keys(added.get(owner, []))]
-        keep = {member_key(m) for m, _ in wanted}
-        removes = [m for m in live.get(group, []) if member_key(m) not in keep]
+            adds = [m for m in adds if account_key(m) not in _keys(added.get(owner, []))]
+        keep = {account_key(m) for m, _ in wanted}
+        removes = [m for m in live.get(group, []) if account_key(m) not in keep]
         reasons = dict(wanted)
         changes += [FieldChange(("team", group), FieldOp.ADD, None, m, reasons[m]) for m in adds]
         changes += [FieldChange(("team", group), FieldOp.REMOVE, m, None) for m in removes]
@@ -118,11 +118,11 @@ def _distinct(members: list[tuple[str, str | None]]) -> list[tuple[str, str | No
     seen: set[str] = set()
     kept = []
     for member, reason in members:
-        if member_key(member) not in seen:
-            seen.add(member_key(member))
+        if account_key(member) not in seen:
+            seen.add(account_key(member))
             kept.append((member, reason))
     return kept
 
 
 def _keys(members: list[str]) -> set[str]:
-    return {member_key(m) for m in members}
+    return {account_key(m) for m in members}

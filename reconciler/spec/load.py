@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import cast
 
 from reconciler.errors import SpecError
+from reconciler.identity import account_key, key_key, tenant_key, workspace_id_key
 from reconciler.spec.desired import ABSENT, Absent, LifeCycle, Person, WorkspaceSpec
 from reconciler.spec.diagnostics import Diagnostic, Source, sorted_diagnostics
 from reconciler.spec.schema import schema_diagnostics
@@ -203,7 +204,7 @@ def _repeated_members(spec: WorkspaceSpec) -> list[Diagnostic]:
     for group, members in spec.team.items():
         seen: dict[str, str] = {}
         for index, member in enumerate(members):
-            folded = member.casefold()
+            folded = account_key(member)
             if folded in seen:
                 where = spec.where(f"/team/{group}/{index}")
                 message = (
@@ -225,7 +226,8 @@ def duplicate_workspaces(specs: Iterable[WorkspaceSpec]) -> list[Diagnostic]:
     problems: list[Diagnostic] = []
     for spec in specs:
         kind, value = ("workspaceId", spec.workspace_id) if spec.workspace_id else ("key", spec.key)
-        identity = (spec.tenant.casefold(), kind, str(value).casefold())
+        folded = key_key(str(value)) if kind == "key" else workspace_id_key(str(value))
+        identity = (tenant_key(spec.tenant), kind, folded)
         if identity in first_seen:
             first = first_seen[identity]
             message = (
