@@ -7,32 +7,38 @@ imported lazily, so a pipeline that only plans does not need its extra.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
-from reconciler import __version__
-from reconciler.errors import ReconcilerError
-from reconciler.settings import ConnectionSettings, connection_options
-
-if TYPE_CHECKING:
-    from reconciler.commands import PlanRequest
+from reconciler import __version__, commands
+from reconciler.cli_options import (
+    LOCK_TIMEOUT_OPTION,
+    STATE_OPTION,
+    TENANT_OPTION,
+    connection_options,
+    plan_options,
+)
+from reconciler.commands import ApplyRequest, PlanRequest
+from reconciler.engine.state import default_state_path
+from reconciler.errors import ExitCode, ReconcilerError, exit_code_for
+from reconciler.settings import ConnectionSettings
 
 
 class ReconcilerGroup(click.Group):
-    """Turns the expected errors of any command into a message and exit code 1, in one place."""
+    """Turns the expected errors of any command into a message and an exit code, in one place."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except ReconcilerError as exc:
-            if ctx.obj and ctx.obj.get("debug"):
+            code = exit_code_for(exc)
+            if code is None or (ctx.obj and ctx.obj.get("debug")):
                 raise
             click.echo(f"Error: {exc}", err=True)
-            ctx.exit(1)
+            ctx.exit(code)
 
 
 @click.group(cls=ReconcilerGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -63,61 +69,7 @@ def validate(paths: tuple[Path, ...], output_format: str, tenant: str | None) ->
       reconciler validate specs/
       reconciler validate --format json specs/ other/team.yaml
     """
-    from reconciler.spec.validate import run_validate
-
-    sys.exit(run_validate(list(paths), output_format=output_format, default_tenant=tenant))
-
-
-def plan_options(func: Any) -> Any:
-    """The options plan and apply share, defined once."""
-    options = [
-        click.argument("paths", nargs=-1, type=click.Path(path_type=Path)),
-        click.option(
-            "--target",
-            "targets",
-            multiple=True,
-            metavar="ID",
-            help="Limit to this workspace (address, workspaceId or key); repeatable.",
-        ),
-        click.option(
-            "--max-removals",
-            type=click.IntRange(min=0),
-            default=10,
-            show_default=True,
-            help="Refuse a plan that removes more team members than this, over the run.",
-        ),
-        click.option(
-            "--state",
-            "state_path",
-            envvar="SEAMLESS_STATE",
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="State file [env SEAMLESS_STATE; default: .reconciler/state.json by the specs].",
-        ),
-        click.option(
-            "--prune",
-            is_flag=True,
-            help="Also close (never delete) managed workspaces the specs no longer hold.",
-        ),
-        connection_options,
-    ]
-    func = _as_request(func)
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
-def _as_request(func: Any) -> Any:
-    """Hand the command one PlanRequest instead of the shared options' values."""
-
-    @functools.wraps(func)
-    def wrapper(**kwargs: Any) -> Any:
-        from reconciler.commands import PlanRequest
-
-        shared = ("paths", "connection", "targets", "max_removals", "state_path", "prune")
-        request = PlanRequest(*(kwargs.pop(name) for name in shared))
-        return func(request=request, **kwargs)
-
-    return wrapper
+    sys.exit(commands.run_validate(list(paths), output_format, default_tenant=tenant))
 
 
 @cli.command()
@@ -156,10 +108,10 @@ def plan(
       reconciler plan specs/ --format markdown >> "$GITHUB_STEP_SUMMARY"
       reconciler plan specs/ --out plan.json --detailed-exitcode
     """
-    from reconciler.commands import run_plan
-
     _need_paths(request.paths)
-    sys.exit(run_plan(request, "json" if as_json else output_format, out, detailed_exitcode))
+    sys.exit(
+        commands.run_plan(request, "json" if as_json else output_format, out, detailed_exitcode)
+    )
 
 
 @cli.command()
@@ -202,14 +154,26 @@ def apply(
       reconciler apply specs/ --auto-approve
       reconciler apply --plan plan.json --auto-approve
     """
-    from reconciler.commands import run_apply
-
     if saved_plan is None:
         _need_paths(request.paths)
     elif request.paths:
         raise click.UsageError("--plan applies the saved plan as it is: give no PATH with it")
     request = dataclasses.replace(request, lock_timeout=lock_timeout)
-    sys.exit(run_apply(request, saved_plan, auto_approve, not no_wait, wait_timeout))
+    apply_request = ApplyRequest(saved_plan, auto_approve, _confirmed, not no_wait, wait_timeout)
+    sys.exit(commands.run_apply(request, apply_request))
+
+
+def _confirmed() -> bool:
+    """Ask on the terminal; only 'yes' approves (Terraform's rule)."""
+    if not sys.stdin.isatty():
+        raise ReconcilerError(
+            "apply needs confirmation, but standard input is not a terminal: "
+            "review the plan and pass --auto-approve"
+        )
+    answer: str = click.prompt(
+        "Apply these changes? Only 'yes' is accepted", default="", show_default=False, err=True
+    )
+    return answer.strip() == "yes"
 
 
 def _need_paths(paths: tuple[Path, ...]) -> None:
@@ -217,25 +181,7 @@ def _need_paths(paths: tuple[Path, ...]) -> None:
         raise click.UsageError("give at least one PATH of spec files, e.g. specs/")
 
 
-STATE_OPTION = click.option(
-    "--state",
-    "state_path",
-    envvar="SEAMLESS_STATE",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="State file [env SEAMLESS_STATE; default: specs/.reconciler/state.json if specs/ "
-    "exists here, else .reconciler/state.json].",
-)
-LOCK_TIMEOUT_OPTION = click.option(
-    "--lock-timeout", type=click.FloatRange(min=0), default=60, show_default=True
-)
-TENANT_OPTION = click.option(
-    "--tenant", envvar="SEAMLESS_TENANT", required=True, help="The key's tenant."
-)
-
-
 def _state_path(given: Path | None) -> Path:
-    from reconciler.engine.state import default_state_path
-
     return given or default_state_path([])
 
 
@@ -248,18 +194,14 @@ def state() -> None:
 @STATE_OPTION
 def state_list(state_path: Path | None) -> None:
     """Keys and their WorkspaceIds, unfinished creates, managed workspaces."""
-    from reconciler.commands import run_state_list
-
-    sys.exit(run_state_list(_state_path(state_path)))
+    sys.exit(commands.run_state_list(_state_path(state_path)))
 
 
 @state.command("show")
 @STATE_OPTION
 def state_show(state_path: Path | None) -> None:
     """The state file as JSON on stdout."""
-    from reconciler.commands import run_state_show
-
-    sys.exit(run_state_show(_state_path(state_path)))
+    sys.exit(commands.run_state_show(_state_path(state_path)))
 
 
 @state.command("forget")
@@ -281,10 +223,8 @@ def state_forget(
       reconciler state forget --tenant contoso migros-case
       reconciler state forget --tenant contoso --managed pr.07
     """
-    from reconciler.commands import run_state_forget
-
     path = _state_path(state_path)
-    sys.exit(run_state_forget(path, tenant, key, lock_timeout, force, managed))
+    sys.exit(commands.run_state_forget(path, tenant, key, lock_timeout, force, managed))
 
 
 @state.command("import")
@@ -306,21 +246,21 @@ def state_import(
     Example:
       reconciler state import --tenant contoso finance dep.finance
     """
-    from reconciler.commands import run_state_import
-
     if not connection.tenant:
         raise click.UsageError("give the key's tenant with --tenant (or SEAMLESS_TENANT)")
     path = _state_path(state_path)
-    sys.exit(run_state_import(path, connection.tenant, key, workspace_id, connection, lock_timeout))
+    sys.exit(
+        commands.run_state_import(
+            path, connection.tenant, key, workspace_id, connection, lock_timeout
+        )
+    )
 
 
 @state.command("unlock")
 @STATE_OPTION
 def state_unlock(state_path: Path | None) -> None:
     """Clear a lock left behind; refused while a live process holds it."""
-    from reconciler.commands import run_state_unlock
-
-    sys.exit(run_state_unlock(_state_path(state_path)))
+    sys.exit(commands.run_state_unlock(_state_path(state_path)))
 
 
 @cli.group()
@@ -385,8 +325,9 @@ def main() -> None:
         code = cli.main(standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
-        sys.exit(1)
+        sys.exit(ExitCode.ERROR)
     except click.ClickException as exc:
         exc.show()
-        sys.exit(1 if exc.exit_code == 2 else exc.exit_code)
+        # click's usage errors exit 2, which here means "changes pending": bad input is 1.
+        sys.exit(ExitCode.ERROR if exc.exit_code == 2 else exc.exit_code)
     sys.exit(code if isinstance(code, int) else 0)

@@ -7,6 +7,8 @@ other exception is a bug and shows a traceback only with `--debug`.
 
 from __future__ import annotations
 
+from enum import IntEnum
+
 
 class ReconcilerError(Exception):
     """An expected failure, reported to the user as a message (exit code 1)."""
@@ -22,3 +24,20 @@ class ConfigError(ReconcilerError):
 
 class StateError(ReconcilerError):
     """The state file is unreadable, corrupt or locked."""
+
+
+class ExitCode(IntEnum):
+    """What the process tells its caller (design.md, "Exit codes")."""
+
+    OK = 0
+    ERROR = 1
+    """Bad input, an API failure, a refused or failed apply."""
+    CHANGES = 2
+    """Changes pending: plan with --detailed-exitcode."""
+
+
+def exit_code_for(error: BaseException) -> ExitCode | None:
+    """The exit code of an expected error; None for a bug (a traceback with --debug)."""
+    if isinstance(error, ReconcilerError):
+        return ExitCode.ERROR
+    return None

@@ -8,16 +8,13 @@ and lives in a `Secret` whose repr and str are `***`.
 
 from __future__ import annotations
 
-import functools
 import ipaddress
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit
-
-import click
 
 from reconciler.errors import ConfigError
 
@@ -31,8 +28,6 @@ ENV_API_URL = "SEAMLESS_API_URL"
 ENV_TENANT = "SEAMLESS_TENANT"
 ENV_TOKEN = "SEAMLESS_TOKEN"
 ENV_CA_BUNDLE = "SEAMLESS_CA_BUNDLE"
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Secret:
@@ -174,57 +169,3 @@ class ConnectionSettings:
             method_override=method_override,
             timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
         )
-
-
-def connection_options(func: F) -> F:
-    """Click decorator: add the connection flags and pass `connection: ConnectionSettings`.
-
-    The flags are --api-url, --tenant, --token-file, --ca-bundle and
-    --method-override; the command receives one `connection` argument
-    instead of them. There is deliberately no --token flag.
-    """
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        kwargs["connection"] = ConnectionSettings.from_env(
-            api_url=kwargs.pop("api_url"),
-            tenant=kwargs.pop("tenant"),
-            token_file=kwargs.pop("token_file"),
-            ca_bundle=kwargs.pop("ca_bundle"),
-            method_override=kwargs.pop("method_override"),
-        )
-        return func(*args, **kwargs)
-
-    options = [
-        click.option(
-            "--api-url",
-            envvar=ENV_API_URL,
-            metavar="URL",
-            help=f"Seamless API base URL [env {ENV_API_URL}; default {DEFAULT_API_URL}].",
-        ),
-        click.option(
-            "--tenant",
-            envvar=ENV_TENANT,
-            help=f"Tenant for documents that name none [env {ENV_TENANT}].",
-        ),
-        click.option(
-            "--token-file",
-            type=click.Path(exists=True, dir_okay=False),
-            help=f"File holding the API token (else env {ENV_TOKEN}; never a plain flag).",
-        ),
-        click.option(
-            "--ca-bundle",
-            envvar=ENV_CA_BUNDLE,
-            type=click.Path(exists=True, dir_okay=False),
-            help=f"PEM bundle of CAs to trust, e.g. the emulator's [env {ENV_CA_BUNDLE}].",
-        ),
-        click.option(
-            "--method-override",
-            is_flag=True,
-            help="Send PUT as POST with X-HTTP-Method-Override (networks that block PUT).",
-        ),
-    ]
-    decorated: Callable[..., Any] = wrapper
-    for option in reversed(options):
-        decorated = option(decorated)
-    return decorated  # type: ignore[return-value]

@@ -20,7 +20,6 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import quote
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -54,6 +53,14 @@ from reconciler.api.models import (
 from reconciler.api.pacing import RateBudget, parse_rate_headers
 from reconciler.api.redaction import protect_handlers
 from reconciler.errors import ConfigError
+from reconciler.model.operations import (
+    ChangeType,
+    CreateWorkspace,
+    Operation,
+    UpdateSchema,
+    UpdateTeam,
+    UpdateWorkspace,
+)
 from reconciler.settings import ConnectionSettings, Secret, check_api_url
 
 log = logging.getLogger(__name__)
@@ -115,7 +122,7 @@ class SeamlessClient:
                 "No tenant: pass --tenant, set SEAMLESS_TENANT or name it in the spec."
             )
         self.settings = settings
-        self._base = f"{check_api_url(settings.api_url)}/{quote(self.tenant, safe='')}"
+        self._base = f"{check_api_url(settings.api_url)}/{wire.segment(self.tenant)}"
         self._auth = BasicTokenAuth(settings.token)
         self._verify: str | bool = settings.ca_bundle or True
         self._clock = clock
@@ -157,91 +164,81 @@ class SeamlessClient:
 
     def get_organization_unit(self, unit_id: str) -> OrganizationUnit:
         """GET /organizationUnits/{id}; NotFound when it does not exist."""
-        return wire.parse_org_unit(self._call("GET", f"/organizationUnits/{_seg(unit_id)}"))
+        return wire.parse_org_unit(self._call("GET", f"/organizationUnits/{wire.segment(unit_id)}"))
 
     def list_available_workspace_types(self, unit_id: str) -> tuple[WorkspaceType, ...]:
         """GET /organizationUnits/{id}/availableWsTypes."""
-        payload = self._call("GET", f"/organizationUnits/{_seg(unit_id)}/availableWsTypes")
+        payload = self._call("GET", f"/organizationUnits/{wire.segment(unit_id)}/availableWsTypes")
         return tuple(wire.parse_workspace_type(t) for t in wire.json_array(payload, "types"))
 
     def get_workspace(self, workspace_id: str) -> Workspace | None:
         """GET /workspaces/{id}; None when it does not exist (yet)."""
         try:
-            payload = self._call("GET", f"/workspaces/{_seg(workspace_id)}")
+            payload = self._call("GET", wire.workspace_path(workspace_id))
         except NotFound:
             return None
         return wire.parse_workspace(payload)
 
     def get_status(self, workspace_id: str) -> WorkspaceStatus:
         """GET /workspaces/{id}/status."""
-        return wire.parse_status(self._call("GET", f"/workspaces/{_seg(workspace_id)}/status"))
+        return wire.parse_status(self._call("GET", wire.workspace_path(workspace_id, "status")))
 
     def get_groups(
         self, workspace_id: str, workspace_name: str | None = None
     ) -> tuple[SiteGroup, ...]:
         """GET /workspaces/{id}/groups; pass the name to strip it exactly from group names."""
-        payload = self._call("GET", f"/workspaces/{_seg(workspace_id)}/groups")
+        payload = self._call("GET", wire.workspace_path(workspace_id, "groups"))
         return wire.parse_groups(payload, workspace_name)
 
     def get_team(
         self, workspace_id: str, workspace_name: str | None = None
     ) -> tuple[TeamGroup, ...]:
         """GET /workspaces/{id}/team, groups matched by suffix ("<Name> Managers" -> Managers)."""
-        payload = self._call("GET", f"/workspaces/{_seg(workspace_id)}/team")
+        payload = self._call("GET", wire.workspace_path(workspace_id, "team"))
         return wire.parse_team(payload, workspace_name)
 
-    def update_workspace(self, workspace_id: str, body: Mapping[str, Any]) -> WorkspaceProperties:
-        """PUT /workspaces/{id}: sets Name, LifeCycle, Manager and Deputy."""
-        payload = self._call("PUT", f"/workspaces/{_seg(workspace_id)}", body)
-        return wire.parse_properties(payload)
+    def update_workspace(self, operation: UpdateWorkspace) -> WorkspaceProperties:
+        """PUT /workspaces/{id}: sets Name, LifeCycle, Manager and Deputy together."""
+        return wire.parse_properties(self._send_operation(operation))
 
-    def update_team(
-        self,
-        workspace_id: str,
-        added: Mapping[str, list[str] | tuple[str, ...]],
-        removed: Mapping[str, list[str] | tuple[str, ...]],
-    ) -> TeamUpdateResult:
-        """PUT /workspaces/{id}/team with {group: members} to add and to remove."""
-        body = wire.team_body(added, removed)
-        payload = self._call("PUT", f"/workspaces/{_seg(workspace_id)}/team", body)
-        return wire.parse_team_update(payload)
+    def update_team(self, operation: UpdateTeam) -> TeamUpdateResult:
+        """PUT /workspaces/{id}/team: members to add and to remove, per group."""
+        return wire.parse_team_update(self._send_operation(operation))
 
-    def update_schema(
-        self, workspace_id: str, fields: Mapping[str, str | None]
-    ) -> SchemaUpdateResult:
-        """PUT /workspaces/{id}/schema with {FieldName: FieldValue} for every field of the type."""
-        body = wire.schema_body(fields)
-        payload = self._call("PUT", f"/workspaces/{_seg(workspace_id)}/schema", body)
-        return wire.parse_schema_update(payload)
+    def update_schema(self, operation: UpdateSchema) -> SchemaUpdateResult:
+        """PUT /workspaces/{id}/schema with every field of the type."""
+        return wire.parse_schema_update(self._send_operation(operation))
 
-    def update_workspace_type(self, workspace_id: str, type_id: str) -> TypeChangeResult:
+    def change_type(self, operation: ChangeType) -> TypeChangeResult:
         """PUT /workspaces/{id}/workspaceType."""
-        body = {"Id": type_id}
-        payload = self._call("PUT", f"/workspaces/{_seg(workspace_id)}/workspaceType", body)
-        return wire.parse_type_change(payload)
+        return wire.parse_type_change(self._send_operation(operation))
 
     def create_workspace(
-        self, body: Mapping[str, Any], *, expected_id: str | None = None
+        self, operation: CreateWorkspace, *, expected_id: str | None = None
     ) -> Workspace:
         """POST /workspaces, never re-sent.
 
-        After a 5xx or a lost answer, the workspace is looked up by the body's
+        After a 5xx or a lost answer, the workspace is looked up by its
         WorkspaceId (or `expected_id`, for a PrefixWithName id the caller can
         derive): if it exists with the same Name, the create happened and it
         is returned; otherwise CreateOutcomeUnknown says so.
         """
         try:
-            payload = self._call("POST", "/workspaces", body)
+            payload = self._send_operation(operation)
         except (ApiServerError, ApiConnectionError) as e:
-            workspace_id = body.get("WorkspaceId") or expected_id
-            return self._recover_create(e, workspace_id, body.get("Name"))
+            workspace_id = operation.workspace_id or expected_id
+            return self._recover_create(e, workspace_id, operation.name)
         return wire.parse_workspace(payload)
+
+    def _send_operation(self, operation: Operation) -> Any:
+        request = wire.request_for(operation)
+        return self._call(request.method, request.path, request.body)
 
     # --- the POST safety net -------------------------------------------------
 
-    def _recover_create(self, error: ApiError, workspace_id: Any, name: Any) -> Workspace:
+    def _recover_create(self, error: ApiError, workspace_id: str | None, name: str) -> Workspace:
         what = f"POST /workspaces for {workspace_id or name!r} failed ({error.message})"
-        if not isinstance(workspace_id, str) or not workspace_id:
+        if not workspace_id:
             raise CreateOutcomeUnknown(
                 f"{what}; the service generates this WorkspaceId, so the client cannot check "
                 "whether the create happened. It was not sent again: look in the tenant before "
@@ -261,7 +258,7 @@ class SeamlessClient:
                 "not have happened (it may still appear). It was not sent again; run plan to "
                 "see the live state before applying again."
             ) from error
-        if isinstance(name, str) and existing.name != name:
+        if existing.name != name:
             raise CreateOutcomeUnknown(
                 f"{what}; workspace {workspace_id} exists but is named {existing.name!r}, not "
                 f"{name!r}: it may not be the one this request created. It was not sent again."
@@ -395,8 +392,3 @@ class SeamlessClient:
                 method=method,
                 path=path,
             ) from e
-
-
-def _seg(value: str) -> str:
-    """One URL path segment: ids are quoted so a '/' or '?' cannot change the path."""
-    return quote(value, safe="")

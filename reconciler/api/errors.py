@@ -87,6 +87,10 @@ class ApiConnectionError(ApiError):
         """False for failures a retry cannot fix, such as a certificate the CA bundle rejects."""
 
 
+class UnsafePath(ReconcilerError):
+    """An id that would change the request's path ("." or ".."); nothing was sent."""
+
+
 class UnexpectedResponse(ApiError):
     """A success answer whose body does not have the shape the API document gives."""
 

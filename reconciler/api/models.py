@@ -27,6 +27,13 @@ class Stage(IntEnum):
     PARTIALLY_READY = 4
 
 
+class LifeCycle(IntEnum):
+    """A workspace's LifeCycle: open for work, or closed (never deleted)."""
+
+    ACTIVE = 0
+    CLOSED = 1
+
+
 class MemberStatus(IntEnum):
     """Outcome of one member in a team update."""
 
@@ -139,6 +146,11 @@ class Workspace:
     def ready(self) -> bool:
         """True when the workspace is provisioned (Stage 2) and can take PUTs."""
         return self.stage == Stage.READY
+
+    @property
+    def closed(self) -> bool:
+        """True when the workspace's LifeCycle is Closed."""
+        return self.life_cycle == LifeCycle.CLOSED
 
 
 @dataclass(frozen=True)

@@ -1,29 +1,41 @@
 """Apply a Plan: send exactly its calls, in order, and report what was done.
 
-The applier reads `WorkspacePlan.calls` (and `record_key` on a create) and
+The applier executes the typed operations of `WorkspacePlan.calls` through
+the client's typed methods (and records `record_key` on a create) and reads
 nothing else of the plan: changes, reasons and summaries are for people
 (style rule 4). Apart from the planned POST/PUT calls it only reads the
 status of a workspace it has just created, while waiting for it to be Ready.
 
 Every call is checked before the first one is sent: a plan with errors, a
-tenant without a client, or a call the client cannot send byte for byte as
-planned is refused as a whole (`PlanNotApplicable`), so nothing half-applies
-because of a malformed plan. After that, a failure stops only its own
-workspace; the others go on, and the report says what was done and what not.
+tenant without a client, or a call whose shown request is not what its
+operation sends (a plan file edited by hand) is refused as a whole
+(`PlanNotApplicable`), so nothing half-applies because of a malformed plan.
+After that, a failure stops only its own workspace; the others go on, and
+the report says what was done and what not.
 Calls run one after another: the client paces itself under the rate limit.
 """
 
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
 
 from reconciler.api import SeamlessClient, wire
-from reconciler.api.errors import ApiClientError, ApiError
+from reconciler.api.errors import ApiClientError, ApiError, UnsafePath
 from reconciler.api.models import MemberStatus, Stage, TeamUpdateResult, Workspace
+from reconciler.engine.report import ApplyReport, CallOutcome, WorkspaceOutcome
 from reconciler.errors import ReconcilerError, StateError
+from reconciler.identity import account_key, same_workspace_id
+from reconciler.model.operations import (
+    CreateWorkspace,
+    Operation,
+    UpdateSchema,
+    UpdateTeam,
+    UpdateWorkspace,
+    target_id,
+)
 from reconciler.model.plan import ApiCall, Plan, WorkspacePlan
 
 RecordId = Callable[[str, str, str], None]
@@ -36,205 +48,56 @@ POLL_FIRST = 0.5
 POLL_MAX = 5.0
 """Status polls while a new workspace provisions: 0.5 s, doubling, at most 5 s apart."""
 
-_Kind = Literal["create", "workspace", "team", "schema", "workspaceType"]
-_SUB_RESOURCES: dict[str, _Kind] = {
-    "team": "team",
-    "schema": "schema",
-    "workspaceType": "workspaceType",
-}
-
 
 class PlanNotApplicable(ReconcilerError):
     """The plan cannot be applied as it stands; nothing was sent."""
 
 
-@dataclass(frozen=True)
-class CallOutcome:
-    """One call that was sent: `ok` when the service accepted it and nothing after it failed."""
-
-    address: str
-    call: ApiCall
-    ok: bool
-    message: str | None = None
-
-
-@dataclass(frozen=True)
-class WorkspaceOutcome:
-    """What apply did for one workspace.
-
-    `done` holds the calls the service accepted (a create whose provisioning
-    then failed is done: the workspace exists); `not_done` the call it refused
-    and every call after it, which were never sent.
-    """
-
-    address: str
-    done: tuple[ApiCall, ...]
-    not_done: tuple[ApiCall, ...]
-    error: str | None
-    workspace_id: str | None
-    calls: tuple[CallOutcome, ...] = ()
-    """One entry per call sent, in order."""
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-
-@dataclass(frozen=True)
-class ApplyReport:
-    """The outcome of every workspace that had calls, in plan order."""
-
-    outcomes: tuple[WorkspaceOutcome, ...]
-
-    @property
-    def ok(self) -> bool:
-        """True when every planned call was done without a problem."""
-        return all(o.ok for o in self.outcomes)
-
-    def summary_lines(self) -> list[str]:
-        """A readable report: each workspace, its done and not-done calls, then the counts."""
-        lines: list[str] = []
-        for outcome in self.outcomes:
-            state = "done" if outcome.ok else f"FAILED: {outcome.error}"
-            lines.append(f"{outcome.address}: {state}")
-            lines += [f"  done      {_describe(c)}" for c in outcome.done]
-            lines += [f"  not done  {_describe(c)}" for c in outcome.not_done]
-        lines.append(self._count_line())
-        return lines
-
-    def _count_line(self) -> str:
-        done = sum(len(o.done) for o in self.outcomes)
-        total = done + sum(len(o.not_done) for o in self.outcomes)
-        failed = sum(not o.ok for o in self.outcomes)
-        workspaces = len(self.outcomes)
-        if failed == 0:
-            return f"Apply complete: {done} of {total} calls done in {workspaces} workspaces."
-        return (
-            f"Apply incomplete: {done} of {total} calls done; "
-            f"{failed} of {workspaces} workspaces failed."
-        )
-
-
-def _describe(call: ApiCall) -> str:
-    return f"{call.summary} ({call.method} {call.path})"
-
-
 # --- checking the plan before anything is sent --------------------------------
 
 
-@dataclass(frozen=True)
-class _Step:
-    """A planned call matched to the client operation that sends exactly its body."""
+def check_applicable(plan: Plan, clients: Mapping[str, SeamlessClient]) -> None:
+    """Refuse, before any call, a plan with errors, a tenant without a client, or an edited call.
 
-    call: ApiCall
-    kind: _Kind
-    workspace_id: str | None
-    """From the path; None for a create."""
-
-
-class _NotSendable(Exception):
-    """Internal: why a call cannot be sent exactly as planned (becomes PlanNotApplicable)."""
-
-
-def _step(call: ApiCall) -> _Step:
-    """Match a call to an operation by method and path, and check the client reproduces its body."""
-    # A WorkspaceId never holds a "/", and the planner writes it raw (the client quotes it).
-    parts = call.path.split("/")
-    if parts[:2] != ["", "workspaces"] or any(not p for p in parts[2:]):
-        raise _NotSendable(f"no API operation is {call.method} {call.path}")
-    kind: _Kind | None = None
-    if call.method == "POST" and len(parts) == 2:
-        kind = "create"
-    elif call.method == "PUT" and len(parts) == 3:
-        kind = "workspace"
-    elif call.method == "PUT" and len(parts) == 4:
-        kind = _SUB_RESOURCES.get(parts[3])
-    if kind is None:
-        raise _NotSendable(f"no API operation is {call.method} {call.path}")
-    step = _Step(call, kind, parts[2] if len(parts) > 2 else None)
-    _check_body(step)
-    return step
-
-
-def _check_body(step: _Step) -> None:
-    """The client builds team/schema/type bodies itself: they must come out equal to the plan's."""
-    body = step.call.body
-    if step.kind in ("create", "workspace"):
-        if not isinstance(body, dict):
-            raise _NotSendable("the body is not a JSON object")
-        return
-    if step.kind == "team":
-        rebuilt: Any = wire.team_body(*_team_args(body))
-    elif step.kind == "schema":
-        rebuilt = wire.schema_body(_schema_args(body))
-    else:
-        rebuilt = {"Id": _type_arg(body)}
-    if rebuilt != body:
-        raise _NotSendable(f"the client would send {rebuilt!r} instead of the planned body")
-
-
-def _team_args(body: Any) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-    if not isinstance(body, dict):
-        raise _NotSendable("the body is not a JSON object")
-    return _groups(body.get("Added", []), "Added"), _groups(body.get("Removed", []), "Removed")
-
-
-def _groups(entries: Any, what: str) -> dict[str, list[str]]:
-    """[{Group, Members}] -> {group: members}; a repeated group would merge, so it is refused."""
-    if not isinstance(entries, list):
-        raise _NotSendable(f"{what} is not a list")
-    groups: dict[str, list[str]] = {}
-    for entry in entries:
-        group = entry.get("Group") if isinstance(entry, dict) else None
-        members = entry.get("Members") if isinstance(entry, dict) else None
-        if not isinstance(group, str) or not isinstance(members, list) or group in groups:
-            raise _NotSendable(f"{what} holds a malformed or repeated group entry: {entry!r}")
-        groups[group] = [str(m) for m in members]
-    return groups
-
-
-def _schema_args(body: Any) -> dict[str, str | None]:
-    if not isinstance(body, list):
-        raise _NotSendable("a schema body must be a list of {FieldName, FieldValue}")
-    fields: dict[str, str | None] = {}
-    for entry in body:
-        name = entry.get("FieldName") if isinstance(entry, dict) else None
-        if not isinstance(name, str) or name in fields:
-            raise _NotSendable(f"malformed or repeated schema field: {entry!r}")
-        fields[name] = entry.get("FieldValue")
-    return fields
-
-
-def _type_arg(body: Any) -> str:
-    type_id = body.get("Id") if isinstance(body, dict) else None
-    if not isinstance(type_id, str):
-        raise _NotSendable('a workspaceType body must be {"Id": "<type id>"}')
-    return type_id
-
-
-def _checked_steps(
-    plan: Plan, clients: Mapping[str, SeamlessClient]
-) -> list[tuple[WorkspacePlan, list[_Step]]]:
-    """Every workspace with calls, its calls matched to operations; raises PlanNotApplicable."""
+    Each call's operation is what apply executes; its method, path and body
+    are what people reviewed. They must be what the client makes of the
+    operation, and a call may only write the workspace of its entry: a plan
+    file edited by hand to redirect or add calls is refused as a whole.
+    """
     if plan.errored:
         raise PlanNotApplicable(
             "The plan has errors, so nothing was applied. Fix the problems it lists and plan again."
         )
-    checked = []
     for wp in plan.workspaces:
-        if not wp.calls:
-            continue
-        if wp.tenant not in clients:
+        if wp.calls and wp.tenant not in clients:
             raise PlanNotApplicable(f"{wp.address}: no client for tenant {wp.tenant!r}.")
-        try:
-            steps = [_step(call) for call in wp.calls]
-        except _NotSendable as e:
-            raise PlanNotApplicable(
-                f"{wp.address}: a planned call cannot be sent exactly as planned ({e}); "
-                "nothing was applied. Make the plan again with this version of reconciler."
-            ) from e
-        checked.append((wp, steps))
-    return checked
+        for number, call in enumerate(wp.calls, start=1):
+            problem = _edited(wp, call)
+            if problem:
+                raise PlanNotApplicable(
+                    f"{wp.address}: call {number} ({call.method} {call.path}) {problem}; "
+                    "nothing was applied. Make the plan again and apply it as it was saved."
+                )
+
+
+def _edited(wp: WorkspacePlan, call: ApiCall) -> str | None:
+    """Why a call is not the one its operation makes for this workspace, or None."""
+    try:
+        request = wire.request_for(call.operation)
+    except UnsafePath as e:
+        return str(e)
+    shown = wire.Request(call.method, call.path, call.body)
+    if request != shown:
+        return (
+            f"is not what its operation sends ({request.method} {request.path} "
+            f"{json.dumps(request.body)})"
+        )
+    written = target_id(call.operation) or (
+        call.operation.workspace_id if isinstance(call.operation, CreateWorkspace) else None
+    )
+    if written and not (wp.workspace_id and same_workspace_id(written, wp.workspace_id)):
+        return f"writes workspace {written!r}, not this entry's {wp.workspace_id!r}"
+    return None
 
 
 # --- sending ------------------------------------------------------------------
@@ -280,7 +143,7 @@ def apply_plan(
     sending anything, for a plan with errors or a call that cannot be sent
     exactly as planned.
     """
-    checked = _checked_steps(plan, clients)
+    check_applicable(plan, clients)
     options = _Options(
         wait,
         wait_timeout,
@@ -293,14 +156,16 @@ def apply_plan(
     )
     outcomes: list[WorkspaceOutcome] = []
     halted: str | None = None
-    for wp, steps in checked:
+    for wp in plan.workspaces:
+        if not wp.calls:
+            continue
         if halted is not None and wp.record_key is not None:
             # The state could not take the last generated id; another keyed create
             # would leave one more workspace the state does not know.
             options.progress(f"{wp.address}: {halted}")
             outcomes.append(WorkspaceOutcome(wp.address, (), wp.calls, halted, wp.workspace_id))
             continue
-        run = _WorkspaceRun(wp, steps, clients[wp.tenant], options)
+        run = _WorkspaceRun(wp, clients[wp.tenant], options)
         outcomes.append(run.run())
         halted = halted or run.record_failure
     return ApplyReport(tuple(outcomes))
@@ -313,36 +178,35 @@ def _quiet(_: str) -> None:
 class _WorkspaceRun:
     """Sends one workspace's calls in order and stops at the first failure."""
 
-    def __init__(
-        self, wp: WorkspacePlan, steps: Sequence[_Step], client: SeamlessClient, options: _Options
-    ) -> None:
+    def __init__(self, wp: WorkspacePlan, client: SeamlessClient, options: _Options) -> None:
         self.wp = wp
-        self.steps = steps
         self.client = client
         self.options = options
-        self.workspace_id = next((s.workspace_id for s in steps if s.workspace_id), None)
+        self.workspace_id = next(
+            (target_id(c.operation) for c in wp.calls if target_id(c.operation)), None
+        )
         self.sent: list[CallOutcome] = []
         self.record_failure: str | None = None
         """Set when a created workspace's id could not be recorded: later keyed creates stop."""
 
     def run(self) -> WorkspaceOutcome:
-        for index, step in enumerate(self.steps):
-            self.options.progress(f"{self.wp.address}: {step.call.summary}")
+        for index, call in enumerate(self.wp.calls):
+            self.options.progress(f"{self.wp.address}: {call.summary}")
             try:
-                self._perform(step)
+                self._perform(call.operation)
             except StateError as e:  # the intent could not be written: the POST was not sent
-                return self._stopped(index, index, f"{step.call.summary} not sent: {e}")
+                return self._stopped(index, index, f"{call.summary} not sent: {e}")
             except ApiError as e:
-                if step.kind == "create" and isinstance(e, ApiClientError):
+                if isinstance(call.operation, CreateWorkspace) and isinstance(e, ApiClientError):
                     self._abandon()  # refused: nothing was made, nothing to find next time
-                return self._stopped(index, index, f"{step.call.summary} failed: {e}")
+                return self._stopped(index, index, f"{call.summary} failed: {e}")
             except _CallProblem as e:
                 return self._stopped(index, index + 1, str(e))
-            self.sent.append(CallOutcome(self.wp.address, step.call, True))
-        return self._outcome(len(self.steps), None)
+            self.sent.append(CallOutcome(self.wp.address, call, True))
+        return self._outcome(len(self.wp.calls), None)
 
     def _stopped(self, index: int, done: int, error: str) -> WorkspaceOutcome:
-        self.sent.append(CallOutcome(self.wp.address, self.steps[index].call, False, error))
+        self.sent.append(CallOutcome(self.wp.address, self.wp.calls[index], False, error))
         self.options.progress(f"{self.wp.address}: failed: {error}")
         return self._outcome(done, error)
 
@@ -352,23 +216,21 @@ class _WorkspaceRun:
             self.wp.address, calls[:done], calls[done:], error, self.workspace_id, tuple(self.sent)
         )
 
-    def _perform(self, step: _Step) -> None:
+    def _perform(self, operation: Operation) -> None:
         """Send one call; ApiError if refused, _CallProblem if accepted but then a failure."""
-        body = step.call.body
-        target = step.workspace_id or ""
-        if step.kind == "create":
-            expected = body.get("WorkspaceId") or self.wp.workspace_id
+        if isinstance(operation, CreateWorkspace):
+            expected = operation.workspace_id or self.wp.workspace_id
             if self.wp.record_key is not None and self.options.record_intent is not None:
                 self.options.record_intent(self.wp.tenant, self.wp.record_key, expected)
-            self._created(self.client.create_workspace(body, expected_id=expected))
-        elif step.kind == "workspace":
-            self.client.update_workspace(target, body)
-        elif step.kind == "team":
-            self._check_team(self.client.update_team(target, *_team_args(body)), body)
-        elif step.kind == "schema":
-            self.client.update_schema(target, _schema_args(body))
+            self._created(self.client.create_workspace(operation, expected_id=expected))
+        elif isinstance(operation, UpdateWorkspace):
+            self.client.update_workspace(operation)
+        elif isinstance(operation, UpdateTeam):
+            self._check_team(self.client.update_team(operation), operation)
+        elif isinstance(operation, UpdateSchema):
+            self.client.update_schema(operation)
         else:
-            self.client.update_workspace_type(target, _type_arg(body))
+            self.client.change_type(operation)
 
     # --- after a create -------------------------------------------------------
 
@@ -433,10 +295,10 @@ class _WorkspaceRun:
 
     # --- after a team update -------------------------------------------------
 
-    def _check_team(self, result: TeamUpdateResult, body: Any) -> None:
+    def _check_team(self, result: TeamUpdateResult, operation: UpdateTeam) -> None:
         """Every member must be Added or Removed; Failed and NotExistingGroup are errors."""
         removals = {
-            (g["Group"], str(m).lower()) for g in body.get("Removed", []) for m in g["Members"]
+            (group, account_key(m)) for group, members in operation.removed for m in members
         }
         problems = [
             _member_problem(group.group, m.account, m.status, removals)
@@ -460,7 +322,7 @@ def _member_problem(
     group: str, account: str, status: MemberStatus | int, removals: set[tuple[str, str]]
 ) -> str:
     """ "ghost@xyz.com could not be added to Members: not an account of the tenant (Failed)"."""
-    verb = "removed from" if (group, account.lower()) in removals else "added to"
+    verb = "removed from" if (group, account_key(account)) in removals else "added to"
     if status == MemberStatus.FAILED:
         # Failed means "not in the tenant's directory", or an AD group on a Teams workspace.
         why = (

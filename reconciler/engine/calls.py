@@ -11,25 +11,28 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from reconciler.api.models import OrganizationUnit, Workspace, WorkspaceType
+from reconciler.api import wire
+from reconciler.api.models import OrganizationUnit, Stage, Workspace, WorkspaceType
 from reconciler.api.models import Person as LivePerson
 from reconciler.engine import rules
 from reconciler.engine.diff import field_changes
 from reconciler.engine.live import Catalog, LiveWorkspace
 from reconciler.engine.team import after_manager_change, live_groups, team_delta
 from reconciler.identity import email_key, same_account, same_catalog_id
-from reconciler.model.plan import (
-    Action,
-    ApiCall,
-    FieldChange,
-    FieldOp,
-    Problem,
-    Severity,
-    WorkspacePlan,
+from reconciler.model.diagnostics import Diagnostic
+from reconciler.model.operations import (
+    ChangeType,
+    CreateWorkspace,
+    Groups,
+    Operation,
+    PersonRef,
+    UpdateSchema,
+    UpdateTeam,
+    UpdateWorkspace,
 )
+from reconciler.model.plan import Action, ApiCall, FieldChange, FieldOp, WorkspacePlan
 from reconciler.spec import ABSENT, Person, WorkspaceSpec
 
-READY, FAILED = 2, 3
 STAGE_NAMES = ("ForProvisioning", "Provisioning", "Ready", "Failed", "Updating", "ForDeletion")
 
 
@@ -42,7 +45,7 @@ class Resolved:
     wtype: WorkspaceType | None = None
     workspace_id: str | None = None
     catalog: Catalog | None = None
-    problems: tuple[Problem, ...] = field(default_factory=tuple)
+    problems: tuple[Diagnostic, ...] = field(default_factory=tuple)
     unrecorded: bool = False
     """A keyed workspace the state has no id for: its id is the one the name generates."""
     adopt: bool = False
@@ -60,11 +63,22 @@ def base_plan(spec: WorkspaceSpec, workspace_id: str | None) -> WorkspacePlan:
         name=spec.name,
         file=spec.source.file,
         line=spec.source.line,
+        reads_team=bool(spec.team),
     )
 
 
-def errored(base: WorkspacePlan, problems: list[Problem]) -> WorkspacePlan:
+def errored(base: WorkspacePlan, problems: list[Diagnostic]) -> WorkspacePlan:
     return replace(base, action=Action.ERROR, problems=tuple(problems))
+
+
+def api_call(operation: Operation, summary: str) -> ApiCall:
+    """A planned call: the operation, and the exact request the client will make of it."""
+    request = wire.request_for(operation)
+    return ApiCall(operation, request.method, request.path, request.body, summary)
+
+
+def _has_errors(problems: list[Diagnostic]) -> bool:
+    return any(p.is_error for p in problems)
 
 
 # -- create --------------------------------------------------------------------------------
@@ -75,29 +89,25 @@ def plan_create(base: WorkspacePlan, resolved: Resolved) -> WorkspacePlan:
     assert wtype is not None and unit is not None
     values, problems = rules.desired_schema(spec, wtype)
     problems += rules.missing_required(spec, wtype, values) + rules.check_team(spec, wtype)
-    if spec.life_cycle == "closed":
+    if spec.closed:
         problems.append(
             rules.problem(spec, "/lifeCycle", "a new workspace cannot be created closed")
         )
-    if any(p.severity is Severity.ERROR for p in problems):
+    if _has_errors(problems):
         return errored(base, problems)
-    body: dict[str, Any] = {"Name": spec.name}
-    if spec.workspace_id is not None:
-        body = {"WorkspaceId": spec.workspace_id, **body}
-    if spec.description is not None:
-        body["Description"] = spec.description
-    body["OrganizationUnitId"] = unit.id
-    body["WorkspaceTypeId"] = wtype.id
-    body["Manager"] = _person(spec.manager, None)
-    if isinstance(spec.deputy, Person):
-        body["Deputy"] = _person(spec.deputy, None)
-    if values:
-        body["Schema"] = [{"FieldName": n, "FieldValue": v} for n, v in values.items()]
-    added = [{"Group": g, "Members": list(m)} for g, m in spec.team.items() if m]
-    if added:
-        body["Team"] = {"Added": added}
+    operation = CreateWorkspace(
+        name=spec.name,
+        organization_unit_id=unit.id,
+        workspace_type_id=wtype.id,
+        manager=_person(spec.manager, None),
+        workspace_id=spec.workspace_id,
+        description=spec.description,
+        deputy=_person(spec.deputy, None) if isinstance(spec.deputy, Person) else None,
+        schema=tuple(values.items()),
+        team=tuple(spec.team.items()),
+    )
     changes = _create_changes(spec, unit, wtype, values)
-    call = ApiCall("POST", "/workspaces", body, f"create {wtype.provisioning_type} workspace")
+    call = api_call(operation, f"create {wtype.provisioning_type} workspace")
     if spec.key and not resolved.state_exists:
         message = (
             "no state file yet, so this keyed workspace is new to the tool; if it was "
@@ -145,9 +155,9 @@ def plan_update(base: WorkspacePlan, resolved: Resolved, live: LiveWorkspace) ->
     workspace = live.workspace
     assert wtype is not None and unit is not None and catalog is not None and workspace
     base = replace(base, workspace_id=workspace.workspace_id, live_digest=live.digest)
-    if workspace.stage != READY:
+    if workspace.stage != Stage.READY:
         return errored(base, [_not_ready(spec, workspace.stage)])
-    problems: list[Problem] = []
+    problems: list[Diagnostic] = []
     pair = catalog.pair(workspace.unit_type_id)
     if pair is None:
         message = f"the workspace's UnitTypeId {workspace.unit_type_id} matches no unit and type"
@@ -165,14 +175,14 @@ def plan_update(base: WorkspacePlan, resolved: Resolved, live: LiveWorkspace) ->
     values, schema_problems = rules.desired_schema(spec, wtype)
     problems += schema_problems + rules.check_team(spec, wtype)
     type_calls, type_changes = _type_change(spec, live_type, wtype, workspace, problems)
-    if any(p.severity is Severity.ERROR for p in problems):
+    if _has_errors(problems):
         return errored(base, problems)
     prop_changes = _property_changes(spec, workspace, values)
     schema_calls = _schema_call(spec, wtype, workspace, values, prop_changes, problems)
     team_calls, team_changes = _team_call(spec, wtype, workspace, live)
     inner = type_calls + schema_calls + team_calls
     calls = _ordered_workspace_puts(spec, workspace, prop_changes, inner, problems)
-    if any(p.severity is Severity.ERROR for p in problems):
+    if _has_errors(problems):
         return errored(base, problems)
     changes = type_changes + prop_changes + team_changes
     return replace(
@@ -184,9 +194,9 @@ def plan_update(base: WorkspacePlan, resolved: Resolved, live: LiveWorkspace) ->
     )
 
 
-def _not_ready(spec: WorkspaceSpec, stage: int) -> Problem:
+def _not_ready(spec: WorkspaceSpec, stage: int) -> Diagnostic:
     name = STAGE_NAMES[stage] if 0 <= stage < len(STAGE_NAMES) else str(stage)
-    if stage == FAILED:
+    if stage == Stage.FAILED:
         message = "provisioning of this workspace failed (Stage: Failed); ask the service desk"
     else:
         message = f"the workspace is busy (Stage: {name}); plan again when it is Ready"
@@ -198,7 +208,7 @@ def _type_change(
     live_type: WorkspaceType,
     wtype: WorkspaceType,
     workspace: Workspace,
-    problems: list[Problem],
+    problems: list[Diagnostic],
 ) -> tuple[list[ApiCall], list[FieldChange]]:
     if same_catalog_id(live_type.id, wtype.id):
         return [], []
@@ -207,9 +217,8 @@ def _type_change(
         problems.append(rules.problem(spec, "/workspaceType", f"cannot change type: {refusal}"))
         return [], []
     change = FieldChange(("workspaceType",), FieldOp.CHANGE, live_type.name, wtype.name)
-    path = f"/workspaces/{workspace.workspace_id}/workspaceType"
-    summary = f"change type to '{wtype.name}'"
-    return [ApiCall("PUT", path, {"Id": wtype.id}, summary)], [change]
+    operation = ChangeType(workspace.workspace_id, wtype.id)
+    return [api_call(operation, f"change type to '{wtype.name}'")], [change]
 
 
 def _property_changes(
@@ -218,7 +227,7 @@ def _property_changes(
     """Name, life cycle, manager, deputy and listed schema fields that differ."""
     live_view: dict[str, Any] = {
         "name": workspace.name,
-        "lifeCycle": "closed" if workspace.life_cycle == 1 else "active",
+        "lifeCycle": "closed" if workspace.closed else "active",
         "manager": email_key(workspace.manager.email if workspace.manager else None),
     }
     desired: dict[str, Any] = {
@@ -248,22 +257,21 @@ def _schema_call(
     workspace: Workspace,
     values: dict[str, str | None],
     prop_changes: list[FieldChange],
-    problems: list[Problem],
+    problems: list[Diagnostic],
 ) -> list[ApiCall]:
     """One PUT with every field of the type: the listed ones changed, the others as they are."""
     if not any(c.path[0] == "schema" for c in prop_changes):
         return []
     live_values = {f.name: f.value for f in workspace.schema}
-    fields = [
-        {"FieldName": f.name, "FieldValue": values.get(f.name, live_values.get(f.name))}
-        for f in wtype.schema_definition
-    ]
+    fields = tuple(
+        (f.name, values.get(f.name, live_values.get(f.name))) for f in wtype.schema_definition
+    )
     for f in wtype.schema_definition:
         if f.is_required and not (values.get(f.name, live_values.get(f.name)) or "").strip():
             problems.append(rules.problem(spec, "/schema", f"schema field '{f.name}' is required"))
     changed = sum(1 for c in prop_changes if c.path[0] == "schema")
-    path = f"/workspaces/{workspace.workspace_id}/schema"
-    return [ApiCall("PUT", path, fields, f"update schema ({changed} field(s))")]
+    operation = UpdateSchema(workspace.workspace_id, fields)
+    return [api_call(operation, f"update schema ({changed} field(s))")]
 
 
 def _team_call(
@@ -278,11 +286,14 @@ def _team_call(
     delta = team_delta(spec.team, groups, wtype.provisioning_type, spec.manager.email)
     if delta.empty:
         return [], list(delta.changes)
-    added = sum(len(m) for m in delta.added.values())
-    removed = sum(len(m) for m in delta.removed.values())
-    path = f"/workspaces/{workspace.workspace_id}/team"
+    operation = UpdateTeam(workspace.workspace_id, _groups(delta.added), _groups(delta.removed))
+    added, removed = operation.count(operation.added), operation.count(operation.removed)
     summary = f"update team ({added} added, {removed} removed)"
-    return [ApiCall("PUT", path, delta.body(), summary)], list(delta.changes)
+    return [api_call(operation, summary)], list(delta.changes)
+
+
+def _groups(members: dict[str, list[str]]) -> Groups:
+    return tuple((group, tuple(accounts)) for group, accounts in members.items())
 
 
 def _ordered_workspace_puts(
@@ -290,7 +301,7 @@ def _ordered_workspace_puts(
     workspace: Workspace,
     prop_changes: list[FieldChange],
     inner: list[ApiCall],
-    problems: list[Problem],
+    problems: list[Diagnostic],
 ) -> list[ApiCall]:
     """Wrap type/schema/team calls in the workspace PUTs: reopen first, close last.
 
@@ -299,11 +310,10 @@ def _ordered_workspace_puts(
     Manager and Deputy.
     """
     props = [c for c in prop_changes if c.path[0] not in ("schema", "lifeCycle")]
-    live_closed, closing = workspace.life_cycle == 1, spec.life_cycle == "closed"
-    path = f"/workspaces/{workspace.workspace_id}"
+    live_closed, closing = workspace.closed, spec.closed
     if not inner:
         if props or live_closed != closing:
-            return [_workspace_put(spec, workspace, path, closing, "update workspace")]
+            return [_workspace_put(spec, workspace, closing, "update workspace")]
         return []
     if live_closed and closing:
         message = (
@@ -315,36 +325,39 @@ def _ordered_workspace_puts(
     calls = []
     if props or live_closed:
         summary = "reopen workspace" if live_closed else "update workspace"
-        calls.append(_workspace_put(spec, workspace, path, False, summary))
+        calls.append(_workspace_put(spec, workspace, False, summary))
     calls += inner
     if closing:
-        calls.append(_workspace_put(spec, workspace, path, True, "close workspace"))
+        calls.append(_workspace_put(spec, workspace, True, "close workspace"))
     return calls
 
 
 def _workspace_put(
-    spec: WorkspaceSpec, workspace: Workspace, path: str, closed: bool, summary: str
+    spec: WorkspaceSpec, workspace: Workspace, closed: bool, summary: str
 ) -> ApiCall:
-    body: dict[str, Any] = {
-        "Name": spec.name,
-        "LifeCycle": 1 if closed else 0,
-        "Manager": _person(spec.manager, workspace.manager),
-    }
+    """The full set of properties: a deputy the spec does not mention is sent back as it is."""
     if spec.deputy is ABSENT:
-        if workspace.deputy is not None:  # not managed: sent back as it is
-            body["Deputy"] = live_person(workspace.deputy)
-    elif spec.deputy is not None:
-        body["Deputy"] = _person(spec.deputy, workspace.deputy)
-    return ApiCall("PUT", path, body, summary)
+        deputy = live_person(workspace.deputy) if workspace.deputy else None
+    else:
+        deputy = _person(spec.deputy, workspace.deputy) if spec.deputy else None
+    operation = UpdateWorkspace(
+        workspace_id=workspace.workspace_id,
+        name=spec.name,
+        closed=closed,
+        manager=_person(spec.manager, workspace.manager),
+        deputy=deputy,
+    )
+    return api_call(operation, summary)
 
 
-def _person(person: Person, live: LivePerson | None) -> dict[str, str]:
-    """{Email, Name}: the spec's name, else the live one for the same account, else none."""
+def _person(person: Person, live: LivePerson | None) -> PersonRef:
+    """The spec's account with its name: the spec's, else the live one for the same account."""
     name = person.name
     if name is None and live is not None and same_account(live.email, person.email):
         name = live.name
-    return {"Email": person.email, "Name": name} if name else {"Email": person.email}
+    return PersonRef(person.email, name or None)
 
 
-def live_person(person: LivePerson) -> dict[str, str]:
-    return {"Email": person.email, "Name": person.name} if person.name else {"Email": person.email}
+def live_person(person: LivePerson) -> PersonRef:
+    """A live account sent back as it is."""
+    return PersonRef(person.email, person.name or None)

@@ -58,8 +58,15 @@ def utc_timestamp(value: str) -> str:
 
 
 def generated_id(prefix: str | None, name: str) -> str:
-    """The id a PrefixWithName type generates: prefix, '.', the Name's alphanumerics lower-cased."""
+    """The id a PrefixWithName type generates: prefix, '.', the Name's alphanumerics lower-cased.
+
+    BadValue for a Name without letters or digits: the service cannot make an id of it.
+    """
+    # Not identity.fold: this is the service's id-making rule, and it keeps no blanks at all.
+    alphanumerics = re.sub(r"[^a-z0-9]", "", name.lower())
+    if not alphanumerics:
+        raise BadValue(f"'{name}' has no letters or digits to generate the WorkspaceId from")
     dotted = prefix or ""
     if dotted and not dotted.endswith("."):
         dotted += "."
-    return dotted + re.sub(r"[^a-z0-9]", "", name.lower())
+    return dotted + alphanumerics

@@ -14,10 +14,11 @@ from typing import Any
 
 from reconciler.api import SeamlessClient
 from reconciler.api.errors import ApiError
+from reconciler.api.models import Stage
 from reconciler.engine import rules
 from reconciler.engine.calls import (
-    READY,
     Resolved,
+    api_call,
     base_plan,
     errored,
     live_person,
@@ -32,20 +33,13 @@ from reconciler.engine.live import (
     read_catalog,
     read_live,
 )
-from reconciler.engine.normalize import generated_id
+from reconciler.engine.normalize import BadValue, generated_id
 from reconciler.engine.state import State
 from reconciler.errors import ReconcilerError
 from reconciler.identity import fold, workspace_id_key
-from reconciler.model.plan import (
-    Action,
-    ApiCall,
-    FieldChange,
-    FieldOp,
-    Plan,
-    Problem,
-    Severity,
-    WorkspacePlan,
-)
+from reconciler.model.diagnostics import Diagnostic
+from reconciler.model.operations import UpdateWorkspace
+from reconciler.model.plan import Action, FieldChange, FieldOp, Plan, PlanContext, WorkspacePlan
 from reconciler.spec import WorkspaceSpec
 
 
@@ -83,9 +77,9 @@ def make_plan(
     results = read_live(clients, reads, on_progress)
     lives = dict(zip((id(r) for r in readable), results, strict=True))
     workspaces = [plan_workspace(r, lives.get(id(r))) for r in resolved]
-    notices: list[Problem] = []
+    notices: list[Diagnostic] = []
     if options.prune and options.targets:
-        notices.append(Problem(Severity.WARNING, "--prune is skipped with --target"))
+        notices.append(Diagnostic.warning("--prune is skipped with --target"))
     elif options.prune:
         workspaces += _prune(resolved, state, clients)
     workspaces.sort(key=lambda w: w.address)
@@ -94,6 +88,7 @@ def make_plan(
         created_at=options.created_at,
         workspaces=tuple(workspaces),
         problems=(*notices, *_blast_radius(workspaces, options.max_removals)),
+        context=PlanContext(str(state.path), state.exists),
     )
 
 
@@ -141,7 +136,11 @@ def resolve(spec: WorkspaceSpec, catalog: Catalog | str, state: State) -> Resolv
         return Resolved(spec, unit, wtype, None, catalog, (lost,))
     derived = None
     if wtype.generator.name == "PrefixWithName":
-        derived = generated_id(wtype.generator.prefix, spec.name)
+        try:
+            derived = generated_id(wtype.generator.prefix, spec.name)
+        except BadValue as exc:
+            message = f"name {exc} (type '{wtype.name}' generates ids from the name)"
+            return Resolved(spec, unit, wtype, problems=(rules.problem(spec, "/name", message),))
     if pending is not None:
         derived = pending["expected_id"]
         taken = {workspace_id_key(w) for w in state.tenant_ids(spec.tenant)}
@@ -188,7 +187,7 @@ def _one_spec_per_workspace(resolved: list[Resolved]) -> list[Resolved]:
     return result
 
 
-def _lost_create(spec: WorkspaceSpec, pending: dict[str, Any], state: State) -> Problem:
+def _lost_create(spec: WorkspaceSpec, pending: dict[str, Any], state: State) -> Diagnostic:
     where = f"--state {state.path} --tenant {spec.tenant}"
     message = (
         f"an apply at {pending.get('since', '?')} sent the create of key '{spec.key}' and lost "
@@ -240,6 +239,7 @@ def plan_workspace(resolved: Resolved, live: LiveWorkspace | None) -> WorkspaceP
             planned,
             action=Action.UPDATE,
             record_key=spec.key,
+            adopt=True,
             changes=(adoption, *planned.changes),
             problems=(*planned.problems, note),
         )
@@ -271,26 +271,36 @@ def _prune_one(read: LiveRead, live: LiveWorkspace) -> WorkspacePlan:
         live_digest=live.digest,
     )
     workspace = live.workspace
-    if workspace is None or workspace.stage != READY:
+    if workspace is None or workspace.stage != Stage.READY:
         why = live.error or ("it no longer exists" if workspace is None else "it is not Ready")
-        note = Problem(Severity.WARNING, f"--prune: left alone, {why}")
-        return replace(base, problems=(note,))
-    if workspace.life_cycle == 1:
+        return replace(base, problems=(Diagnostic.warning(f"--prune: left alone, {why}"),))
+    if workspace.closed:
         return replace(base, name=workspace.name)
-    body: dict[str, Any] = {"Name": workspace.name, "LifeCycle": 1}
-    if workspace.manager is not None:
-        body["Manager"] = live_person(workspace.manager)
-    if workspace.deputy is not None:
-        body["Deputy"] = live_person(workspace.deputy)
-    reason = "pruned: no longer in the specs"
-    change = FieldChange(("lifeCycle",), FieldOp.CHANGE, "active", "closed", reason)
-    call = ApiCall("PUT", f"/workspaces/{workspace.workspace_id}", body, "close workspace (prune)")
+    if workspace.manager is None:  # a workspace PUT needs one (missing Manager is 422)
+        note = Diagnostic.warning("--prune: left alone, the workspace has no manager to send")
+        return replace(base, name=workspace.name, problems=(note,))
+    operation = UpdateWorkspace(
+        workspace_id=workspace.workspace_id,
+        name=workspace.name,
+        closed=True,
+        manager=live_person(workspace.manager),
+        deputy=live_person(workspace.deputy) if workspace.deputy else None,
+    )
+    change = FieldChange(
+        ("lifeCycle",), FieldOp.CHANGE, "active", "closed", "pruned: no longer in the specs"
+    )
+    call = api_call(operation, "close workspace (prune)")
     return replace(
-        base, name=workspace.name, action=Action.UPDATE, changes=(change,), calls=(call,)
+        base,
+        name=workspace.name,
+        action=Action.UPDATE,
+        changes=(change,),
+        calls=(call,),
+        pruned=True,
     )
 
 
-def _blast_radius(workspaces: list[WorkspacePlan], limit: int) -> list[Problem]:
+def _blast_radius(workspaces: list[WorkspacePlan], limit: int) -> list[Diagnostic]:
     """More member removals than --max-removals stops the plan, listing them."""
     removals = [
         f"{w.address}: {c.before} from {c.path[1]}"
@@ -304,4 +314,4 @@ def _blast_radius(workspaces: list[WorkspacePlan], limit: int) -> list[Problem]:
         f"the plan removes {len(removals)} team members, more than --max-removals {limit}; "
         "check the specs, then raise --max-removals on purpose. Removals: " + "; ".join(removals)
     )
-    return [Problem(Severity.ERROR, message)]
+    return [Diagnostic.error(message)]

@@ -1,6 +1,6 @@
 """Plan-time rules: what the API cannot do is caught here, before any write.
 
-Each check returns Problems that name the spec's file and line. No I/O.
+Each check returns Diagnostics that name the spec's file and line. No I/O.
 """
 
 from __future__ import annotations
@@ -9,20 +9,21 @@ from reconciler.api.models import WorkspaceType
 from reconciler.engine.normalize import BadValue, schema_value
 from reconciler.engine.team import ALLOWED_GROUPS
 from reconciler.identity import has_prefix, is_ad_group
-from reconciler.model.plan import Problem, Severity
+from reconciler.model.diagnostics import Diagnostic
 from reconciler.spec import WorkspaceSpec
 
 GENERATED = ("Full", "PrefixWithName")
 
 
-def problem(spec: WorkspaceSpec, ptr: str, message: str, *, warning: bool = False) -> Problem:
-    """A problem placed at the spec line of the value at JSON pointer `ptr`."""
-    where = spec.where(ptr)
-    severity = Severity.WARNING if warning else Severity.ERROR
-    return Problem(severity, message, where.file, where.line)
+def problem(
+    spec: WorkspaceSpec, ptr: str, message: str, *, warning: bool = False, detail: str = ""
+) -> Diagnostic:
+    """A diagnostic placed at the spec line of the value at JSON pointer `ptr`."""
+    make = Diagnostic.warning if warning else Diagnostic.error
+    return make(message, detail, at=spec.where(ptr))
 
 
-def check_identity(spec: WorkspaceSpec, wtype: WorkspaceType) -> list[Problem]:
+def check_identity(spec: WorkspaceSpec, wtype: WorkspaceType) -> list[Diagnostic]:
     """workspaceId for None/PrefixWithId types (with the prefix); key for generated ids."""
     generator, prefix = wtype.generator.name, wtype.generator.prefix or ""
     if spec.workspace_id is not None and generator in GENERATED:
@@ -58,7 +59,7 @@ def check_identity(spec: WorkspaceSpec, wtype: WorkspaceType) -> list[Problem]:
 
 def desired_schema(
     spec: WorkspaceSpec, wtype: WorkspaceType
-) -> tuple[dict[str, str | None], list[Problem]]:
+) -> tuple[dict[str, str | None], list[Diagnostic]]:
     """The listed schema values as the service will store them, and what is wrong with them."""
     fields = {f.name: f for f in wtype.schema_definition}
     values: dict[str, str | None] = {}
@@ -89,7 +90,7 @@ def desired_schema(
 
 def missing_required(
     spec: WorkspaceSpec, wtype: WorkspaceType, values: dict[str, str | None]
-) -> list[Problem]:
+) -> list[Diagnostic]:
     """Required fields without a value, for a create (the service refuses them)."""
     return [
         problem(spec, "/schema", f"schema field '{f.name}' is required by '{wtype.name}'")
@@ -98,7 +99,7 @@ def missing_required(
     ]
 
 
-def check_team(spec: WorkspaceSpec, wtype: WorkspaceType) -> list[Problem]:
+def check_team(spec: WorkspaceSpec, wtype: WorkspaceType) -> list[Diagnostic]:
     """Groups the provisioning type manages through the API; Teams takes accounts only."""
     allowed = ALLOWED_GROUPS[wtype.provisioning_type]
     problems = []

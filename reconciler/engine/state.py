@@ -45,6 +45,20 @@ def default_state_path(spec_paths: list[Path]) -> Path:
     return Path(os.path.commonpath(folders)) / DEFAULT_NAME
 
 
+def refuse_missed_state(default: Path) -> None:
+    """No state file by default here, but one in a folder above: a subset of the specs was given."""
+    if default.exists():
+        return
+    for folder in default.parent.parent.resolve().parents:
+        candidate = folder / DEFAULT_NAME
+        if candidate.exists():
+            raise StateError(
+                f"no state file at {default}, but there is one at {candidate}: these specs are "
+                f"probably part of a larger set. Pass --state {candidate} (or run on the folder "
+                "that holds all the specs), so nothing is created twice."
+            )
+
+
 @dataclass
 class TenantState:
     """One tenant's keys, managed workspaces and unfinished creates."""

@@ -1,18 +1,30 @@
 """The Plan: plain, frozen, versioned data. Renderers show it; the applier executes its calls.
 
-The applier reads only `WorkspacePlan.calls` (and `record_key` on a create);
-`changes`, `reason` and `summary` are for people. A saved plan is the JSON of
-`Plan.to_dict()`; `Plan.from_dict` refuses any other format version.
+The applier executes only the typed operations of `WorkspacePlan.calls`
+(and records `record_key` / `adopt` in the state); `changes`, `reason` and
+`summary` are for people. Each call also carries the method, path and body
+that `reconciler.api.wire` makes of its operation, for people to review; a
+saved plan whose request does not match its operation is refused before
+anything is sent. A saved plan is the JSON of `Plan.to_dict()`;
+`Plan.from_dict` refuses any other format version and any other shape.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-FORMAT_VERSION = "1"
-"""Bumped on any change a consumer of the JSON plan must know about."""
+from reconciler.model.diagnostics import Diagnostic, Severity
+from reconciler.model.operations import Operation, operation_from_dict
+
+FORMAT_VERSION = "2"
+"""Bumped on any change a consumer of the JSON plan must know about.
+
+"2": each call carries its typed `operation`; `problems` carry `summary`,
+`detail` and `column`; `extra` gave way to `context`; workspaces carry
+`reads_team`, `pruned` and `adopt`.
+"""
 
 JSONValue = Any
 
@@ -32,33 +44,6 @@ class FieldOp(str, Enum):
     ADD = "add"
     CHANGE = "change"
     REMOVE = "remove"
-
-
-class Severity(str, Enum):
-    ERROR = "error"
-    WARNING = "warning"
-
-
-@dataclass(frozen=True)
-class Problem:
-    """An error or warning about one workspace, with the spec line it is about."""
-
-    severity: Severity
-    message: str
-    file: str | None = None
-    line: int | None = None
-
-    def to_dict(self) -> dict[str, JSONValue]:
-        return {
-            "severity": self.severity.value,
-            "message": self.message,
-            "file": self.file,
-            "line": self.line,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, JSONValue]) -> Problem:
-        return cls(Severity(data["severity"]), data["message"], data.get("file"), data.get("line"))
 
 
 @dataclass(frozen=True)
@@ -94,8 +79,9 @@ class FieldChange:
 
 @dataclass(frozen=True)
 class ApiCall:
-    """One request apply will send, exactly: method, path below the tenant, and body."""
+    """One call apply will make: the typed operation, and the exact request it becomes."""
 
+    operation: Operation
     method: str
     path: str
     """Below the tenant's base URL, e.g. "/workspaces/pr.01/team"."""
@@ -109,11 +95,37 @@ class ApiCall:
             "path": self.path,
             "body": self.body,
             "summary": self.summary,
+            "operation": self.operation.to_dict(),
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, JSONValue]) -> ApiCall:
-        return cls(data["method"], data["path"], data["body"], data["summary"])
+        method, path, summary = data["method"], data["path"], data["summary"]
+        if not all(isinstance(v, str) for v in (method, path, summary)):
+            raise ValueError("a call's method, path and summary are texts")
+        return cls(operation_from_dict(data["operation"]), method, path, data["body"], summary)
+
+
+@dataclass(frozen=True)
+class PlanContext:
+    """What the plan was made with, that apply of a saved plan needs again."""
+
+    state_path: str | None = None
+    """The state file the plan read; `apply --plan` uses it unless --state is given."""
+    state_existed: bool = False
+    """Whether that file existed: a keyed plan made with a state needs it back."""
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        return {"state_path": self.state_path, "state_existed": self.state_existed}
+
+    @classmethod
+    def from_dict(cls, data: JSONValue) -> PlanContext:
+        if not isinstance(data, dict):
+            raise ValueError("context must be a JSON object")
+        path, existed = data.get("state_path"), data.get("state_existed", False)
+        if (path is not None and not isinstance(path, str)) or not isinstance(existed, bool):
+            raise ValueError("context.state_path is a text and context.state_existed a boolean")
+        return cls(path, existed)
 
 
 @dataclass(frozen=True)
@@ -129,20 +141,26 @@ class WorkspacePlan:
     name: str = ""
     changes: tuple[FieldChange, ...] = ()
     calls: tuple[ApiCall, ...] = ()
-    problems: tuple[Problem, ...] = ()
+    problems: tuple[Diagnostic, ...] = ()
     file: str | None = None
     line: int | None = None
     live_digest: str | None = None
     """sha256 of the live reads this plan was computed from (stale-plan check)."""
     record_key: str | None = None
-    """For a create of a keyed workspace: the key under which apply records the id."""
+    """The key under which apply records the workspace's id: a keyed create, or an adoption."""
+    adopt: bool = False
+    """Record `workspace_id` under `record_key` before any call: an earlier create made it."""
+    reads_team: bool = False
+    """The plan read the team (the spec lists a group); a stale check reads it again."""
+    pruned: bool = False
+    """A managed workspace no longer in the specs, closed by --prune; it leaves the managed set."""
 
     @property
-    def errors(self) -> tuple[Problem, ...]:
+    def errors(self) -> tuple[Diagnostic, ...]:
         return tuple(p for p in self.problems if p.severity is Severity.ERROR)
 
     @property
-    def warnings(self) -> tuple[Problem, ...]:
+    def warnings(self) -> tuple[Diagnostic, ...]:
         return tuple(p for p in self.problems if p.severity is Severity.WARNING)
 
     def to_dict(self) -> dict[str, JSONValue]:
@@ -159,6 +177,9 @@ class WorkspacePlan:
             "line": self.line,
             "live_digest": self.live_digest,
             "record_key": self.record_key,
+            "adopt": self.adopt,
+            "reads_team": self.reads_team,
+            "pruned": self.pruned,
         }
 
     @classmethod
@@ -169,13 +190,16 @@ class WorkspacePlan:
             workspace_id=data.get("workspace_id"),
             action=Action(data["action"]),
             name=data.get("name", ""),
-            changes=tuple(FieldChange.from_dict(c) for c in data.get("changes", [])),
-            calls=tuple(ApiCall.from_dict(c) for c in data.get("calls", [])),
-            problems=tuple(Problem.from_dict(p) for p in data.get("problems", [])),
+            changes=tuple(FieldChange.from_dict(c) for c in _list(data, "changes")),
+            calls=tuple(ApiCall.from_dict(c) for c in _list(data, "calls")),
+            problems=tuple(Diagnostic.from_dict(p) for p in _list(data, "problems")),
             file=data.get("file"),
             line=data.get("line"),
             live_digest=data.get("live_digest"),
             record_key=data.get("record_key"),
+            adopt=_flag(data, "adopt"),
+            reads_team=_flag(data, "reads_team"),
+            pruned=_flag(data, "pruned"),
         )
 
 
@@ -187,16 +211,16 @@ class Plan:
     created_at: str
     """ISO 8601 UTC, given by the caller (the model reads no clock)."""
     workspaces: tuple[WorkspacePlan, ...]
-    problems: tuple[Problem, ...] = ()
+    problems: tuple[Diagnostic, ...] = ()
     """Problems of the run as a whole, e.g. the blast-radius guard."""
     seconds_per_call: float = 0.6
     """At the API's 100 requests a minute; for the cost estimate."""
     format_version: str = FORMAT_VERSION
-    extra: dict[str, JSONValue] = field(default_factory=dict)
+    context: PlanContext = PlanContext()
 
     @property
     def errored(self) -> bool:
-        return any(p.severity is Severity.ERROR for p in self.problems) or any(
+        return any(p.is_error for p in self.problems) or any(
             w.action is Action.ERROR for w in self.workspaces
         )
 
@@ -234,7 +258,7 @@ class Plan:
             "problems": [p.to_dict() for p in self.problems],
             "workspaces": [w.to_dict() for w in self.workspaces],
             "seconds_per_call": self.seconds_per_call,
-            "extra": self.extra,
+            "context": self.context.to_dict(),
         }
 
     @classmethod
@@ -249,8 +273,23 @@ class Plan:
         return cls(
             api_url=data["api_url"],
             created_at=data["created_at"],
-            workspaces=tuple(WorkspacePlan.from_dict(w) for w in data["workspaces"]),
-            problems=tuple(Problem.from_dict(p) for p in data.get("problems", [])),
+            workspaces=tuple(WorkspacePlan.from_dict(w) for w in _list(data, "workspaces")),
+            problems=tuple(Diagnostic.from_dict(p) for p in _list(data, "problems")),
             seconds_per_call=float(data.get("seconds_per_call", 0.6)),
-            extra=dict(data.get("extra", {})),
+            context=PlanContext.from_dict(data.get("context", {})),
         )
+
+
+def _list(data: dict[str, JSONValue], key: str) -> list[JSONValue]:
+    """A list in a saved plan; a string or object where a list belongs is refused."""
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        raise ValueError(f"{key!r} must be a list, not {type(value).__name__}")
+    return value
+
+
+def _flag(data: dict[str, JSONValue], key: str) -> bool:
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        raise ValueError(f"{key!r} must be true or false, not {value!r}")
+    return value

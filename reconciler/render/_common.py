@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 import re
 
+from reconciler.model.diagnostics import Diagnostic, Severity
 from reconciler.model.plan import (
     Action,
     FieldChange,
     FieldOp,
     Plan,
-    Problem,
-    Severity,
     WorkspacePlan,
 )
 
@@ -74,7 +73,7 @@ def change_line(change: FieldChange) -> tuple[str, str]:
     return "~", f"{path}: {before} -> {after}"
 
 
-def location(problem: Problem, workspace: WorkspacePlan | None = None) -> str:
+def location(problem: Diagnostic, workspace: WorkspacePlan | None = None) -> str:
     """ "file:line: " for a problem, falling back to its workspace's document; or ""."""
     file, line = problem.file, problem.line
     if file is None and workspace is not None:
@@ -84,7 +83,7 @@ def location(problem: Problem, workspace: WorkspacePlan | None = None) -> str:
     return f"{clean(file)}:{line}: " if line is not None else f"{clean(file)}: "
 
 
-def problem_text(problem: Problem, workspace: WorkspacePlan | None = None) -> str:
+def problem_text(problem: Diagnostic, workspace: WorkspacePlan | None = None) -> str:
     """ "file:line: message" on one line (newlines in a message become spaces)."""
     message = " ".join(problem.message.split("\n"))
     return f"{location(problem, workspace)}{clean(message)}"
@@ -145,11 +144,11 @@ def cost_sentence(plan: Plan) -> str:
     )
 
 
-def run_errors(plan: Plan) -> tuple[Problem, ...]:
+def run_errors(plan: Plan) -> tuple[Diagnostic, ...]:
     return tuple(p for p in plan.problems if p.severity is Severity.ERROR)
 
 
-def run_warnings(plan: Plan) -> tuple[Problem, ...]:
+def run_warnings(plan: Plan) -> tuple[Diagnostic, ...]:
     return tuple(p for p in plan.problems if p.severity is Severity.WARNING)
 
 

@@ -3,11 +3,11 @@
 One codec for both (`Plan.to_dict`), so a saved plan and the printed JSON are
 the same document and `Plan.from_dict(json.loads(render_json(plan))) == plan`.
 
-Format version "1" (`format_version`; a reader must refuse any other value,
+Format version "2" (`format_version`; a reader must refuse any other value,
 as `Plan.from_dict` does; fields may be added within a version)::
 
     {
-      "format_version": "1",
+      "format_version": "2",
       "api_url": "https://api.seamlesswork.com",
       "created_at": "2026-11-24T11:00:00Z",        # ISO 8601 UTC
       "summary": {                                   # derived, ignored when read back
@@ -20,7 +20,7 @@ as `Plan.from_dict` does; fields may be added within a version)::
       "problems": [Problem, ...],                    # run-wide, e.g. the removal guard
       "workspaces": [WorkspacePlan, ...],            # sorted by address
       "seconds_per_call": 0.6,
-      "extra": {}
+      "context": {"state_path": ".reconciler/state.json", "state_existed": true}
     }
 
     WorkspacePlan = {
@@ -34,16 +34,24 @@ as `Plan.from_dict` does; fields may be added within a version)::
       "problems": [Problem, ...],
       "file": "specs/pr01.yaml", "line": 1,
       "live_digest": "sha256...",       # apply --plan refuses when the live state moved
-      "record_key": null                # create of a keyed workspace: where apply records the id
+      "record_key": null,               # keyed create or adoption: where apply records the id
+      "adopt": false,                   # record workspace_id under record_key before any call
+      "reads_team": true,               # the plan read the team; apply --plan reads it again
+      "pruned": false                   # closed by --prune: no longer in the specs
     }
     FieldChange = {"path": ["team", "Members"], "op": "add" | "change" | "remove",
                    "before": ..., "after": ..., "reason": "implied by the manager" | null}
     ApiCall = {"method": "PUT", "path": "/workspaces/pr.01/team", "body": {...},
-               "summary": "update team (1 added, 1 removed)"}
-    Problem = {"severity": "error" | "warning", "message": "...",
-               "file": "specs/x.yaml" | null, "line": 3 | null}
+               "summary": "update team (1 added, 1 removed)",
+               "operation": {"type": "update_team", "workspace_id": "pr.01",
+                             "added": {"Members": ["ana@xyz.com"]}, "removed": {}}}
+        # apply executes `operation`; method, path and body are what the client makes
+        # of it, and a plan file where they differ is refused as edited.
+    Problem = {"severity": "error" | "warning", "message": "summary: detail",
+               "summary": "...", "detail": "..." | "",
+               "file": "specs/x.yaml" | null, "line": 3 | null, "column": 5 | null}
 
-The full description, for people who script against it, is docs-plan-output.md.
+The full description, key by key, is README's "JSON" section under "Plan output".
 """
 
 from __future__ import annotations

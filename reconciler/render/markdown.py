@@ -31,7 +31,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from reconciler.model.plan import Action, FieldOp, Plan, Problem, Severity, WorkspacePlan
+from reconciler.model.diagnostics import Diagnostic, Severity
+from reconciler.model.plan import Action, FieldOp, Plan, WorkspacePlan
 
 from ._common import (
     NO_CHANGES,
@@ -82,7 +83,7 @@ def _fenced(body: str, language: str) -> str:
 
 
 def _problem_item(
-    problem: Problem, workspace: WorkspacePlan | None, *, name_workspace: bool = True
+    problem: Diagnostic, workspace: WorkspacePlan | None, *, name_workspace: bool = True
 ) -> str:
     label = "**Error:**" if problem.severity is Severity.ERROR else "**Warning:**"
     where = f"{_code(workspace.address)}: " if workspace is not None and name_workspace else ""

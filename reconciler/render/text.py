@@ -25,7 +25,8 @@ colour (a TTY, `NO_COLOR`, `--no-color`) is the caller's decision.
 
 from __future__ import annotations
 
-from reconciler.model.plan import Action, Plan, Problem, Severity, WorkspacePlan
+from reconciler.model.diagnostics import Diagnostic, Severity
+from reconciler.model.plan import Action, Plan, WorkspacePlan
 
 from ._common import (
     NO_CHANGES,
@@ -77,7 +78,7 @@ class _Painter:
 
 
 def _problem_line(
-    paint: _Painter, problem: Problem, workspace: WorkspacePlan | None, indent: str
+    paint: _Painter, problem: Diagnostic, workspace: WorkspacePlan | None, indent: str
 ) -> str:
     if problem.severity is Severity.ERROR:
         label = paint("Error:", _BOLD, _RED)

@@ -5,8 +5,8 @@ plan and apply; `reconciler validate` uses `load_documents` to report every
 problem with its file and line.
 """
 
+from reconciler.model.diagnostics import Diagnostic, Source
 from reconciler.spec.desired import ABSENT, Absent, Person, WorkspaceSpec
-from reconciler.spec.diagnostics import Diagnostic, Source
 from reconciler.spec.load import LoadResult, load_documents, load_specs
 
 __all__ = [

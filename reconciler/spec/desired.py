@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Final, Literal
 
-from reconciler.spec.diagnostics import Source
+from reconciler.model.diagnostics import Source
 
 
 class Absent(enum.Enum):
@@ -76,6 +76,11 @@ class WorkspaceSpec:
         if self.workspace_id is not None:
             return f"{self.tenant}/{self.workspace_id}"
         return f"{self.tenant}/key={self.key}"
+
+    @property
+    def closed(self) -> bool:
+        """The spec asks for a closed workspace (`lifeCycle: closed`)."""
+        return self.life_cycle == "closed"
 
     def where(self, ptr: str) -> Source:
         """Position of the value at JSON pointer `ptr`, or of its nearest written ancestor."""

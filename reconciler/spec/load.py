@@ -16,8 +16,8 @@ from typing import cast
 
 from reconciler.errors import SpecError
 from reconciler.identity import account_key, key_key, tenant_key, workspace_id_key
+from reconciler.model.diagnostics import Diagnostic, Source, sorted_diagnostics
 from reconciler.spec.desired import ABSENT, Absent, LifeCycle, Person, WorkspaceSpec
-from reconciler.spec.diagnostics import Diagnostic, Source, sorted_diagnostics
 from reconciler.spec.schema import schema_diagnostics
 from reconciler.spec.yamlfile import JSON, Document, parse_documents, read_spec_text
 
@@ -97,11 +97,11 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[Diagno
             if not candidates:
                 # A pipeline pointed at the wrong directory must not pass as "all valid".
                 message = "no spec files (*.yaml, *.yml) in this directory"
-                diagnostics.append(Diagnostic(str(given), None, None, message))
+                diagnostics.append(Diagnostic.in_file(str(given), message))
         elif given.exists():
             candidates = [given]
         else:
-            diagnostics.append(Diagnostic(str(given), None, None, "no such file or directory"))
+            diagnostics.append(Diagnostic.in_file(str(given), "no such file or directory"))
             continue
         for candidate in candidates:
             resolved = candidate.resolve()
@@ -126,7 +126,9 @@ def _read_file(path: Path, display: str) -> tuple[list[Document], list[Diagnosti
         return [], [problem] if problem else []
     documents, diagnostics = parse_documents(text, display)
     if not documents and not diagnostics:
-        diagnostics.append(Diagnostic(display, 1, 1, "file is empty: no workspace documents"))
+        diagnostics.append(
+            Diagnostic.in_file(display, "file is empty: no workspace documents", 1, 1)
+        )
     return documents, diagnostics
 
 

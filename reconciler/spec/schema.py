@@ -21,7 +21,7 @@ from jsonschema import Draft7Validator
 from jsonschema.exceptions import ValidationError
 
 from reconciler.errors import ReconcilerError
-from reconciler.spec.diagnostics import Diagnostic
+from reconciler.model.diagnostics import Diagnostic
 from reconciler.spec.yamlfile import Document, escape_pointer_token, pointer
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "workspace.schema.json"

@@ -39,7 +39,7 @@ from yaml.reader import Reader, ReaderError
 from yaml.resolver import BaseResolver
 from yaml.scanner import Scanner
 
-from reconciler.spec.diagnostics import Diagnostic, Source
+from reconciler.model.diagnostics import Diagnostic, Source
 
 # Plain data as JSON knows it: what jsonschema validates and load.py reads.
 JSON: TypeAlias = bool | int | float | str | list["JSON"] | dict[str, "JSON"] | None
@@ -277,10 +277,12 @@ def read_spec_text(path: Path, file: str) -> tuple[str | None, Diagnostic | None
         with path.open("rb") as stream:
             raw = stream.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        return None, Diagnostic(file, None, None, f"cannot read file: {exc.strerror or exc}")
+        return None, Diagnostic.in_file(file, f"cannot read file: {exc.strerror or exc}")
     if len(raw) > MAX_FILE_BYTES:
         limit = f"{MAX_FILE_BYTES // 1024} KiB"
-        return None, Diagnostic(file, 1, 1, f"file is larger than {limit}; split it into several")
+        return None, Diagnostic.in_file(
+            file, f"file is larger than {limit}; split it into several", 1, 1
+        )
     try:
         return raw.decode("utf-8"), None
     except UnicodeDecodeError as exc:
@@ -288,7 +290,7 @@ def read_spec_text(path: Path, file: str) -> tuple[str | None, Diagnostic | None
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         byte = raw[exc.start]
         message = f"file is not UTF-8: byte 0x{byte:02x} cannot be decoded; save it as UTF-8"
-        return None, Diagnostic(file, line, column, message)
+        return None, Diagnostic.in_file(file, message, line, column)
 
 
 def parse_documents(text: str, file: str) -> tuple[list[Document], list[Diagnostic]]:
@@ -329,12 +331,12 @@ def _yaml_error(exc: MarkedYAMLError, file: str) -> Diagnostic:
     mark = exc.problem_mark or exc.context_mark
     line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     if isinstance(exc, SpecYAMLError):
-        return Diagnostic(file, line, column, str(exc.problem))
+        return Diagnostic.in_file(file, str(exc.problem), line, column)
     message = f"invalid YAML: {exc.problem}"
     if exc.context:
         context_line = f", line {exc.context_mark.line + 1}" if exc.context_mark else ""
         message += f" ({exc.context}{context_line})"
-    return Diagnostic(file, line, column, message)
+    return Diagnostic.in_file(file, message, line, column)
 
 
 def _reader_error(exc: ReaderError, text: str, file: str) -> Diagnostic:
@@ -343,7 +345,7 @@ def _reader_error(exc: ReaderError, text: str, file: str) -> Diagnostic:
     column = position - (text.rfind("\n", 0, position) + 1) + 1
     code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or " ")
     message = f"control character #x{code:04x} is not allowed in YAML; remove it"
-    return Diagnostic(file, line, column, message)
+    return Diagnostic.in_file(file, message, line, column)
 
 
 __all__ = [

@@ -10,13 +10,13 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from reconciler.cli_options import connection_options
 from reconciler.errors import ConfigError
 from reconciler.settings import (
     DEFAULT_API_URL,
     ConnectionSettings,
     Secret,
     check_api_url,
-    connection_options,
 )
 
 TOKEN = "tok-settings-0123456789"

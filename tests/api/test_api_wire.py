@@ -172,17 +172,6 @@ def test_team_update_statuses() -> None:
     assert parsed.with_status(MemberStatus.NOT_EXISTING_GROUP) == (("People", "AD_Test"),)
 
 
-def test_bodies_for_team_and_schema() -> None:
-    assert wire.team_body({"Managers": ("a",)}, {}) == {
-        "Added": [{"Group": "Managers", "Members": ["a"]}],
-        "Removed": [],
-    }
-    assert wire.schema_body({"Customer": "Migros", "EndDate": None}) == [
-        {"FieldName": "Customer", "FieldValue": "Migros"},
-        {"FieldName": "EndDate", "FieldValue": None},
-    ]
-
-
 @pytest.mark.parametrize("bad", ["{not json", "[1, 2", 5])
 def test_schema_that_is_not_an_array_is_refused(bad: object) -> None:
     with pytest.raises(UnexpectedResponse):

@@ -14,6 +14,7 @@ from reconciler.api.errors import (
     TooManyRequests,
 )
 from reconciler.errors import ConfigError
+from reconciler.model.operations import UpdateTeam
 from reconciler.settings import ConnectionSettings, Secret
 from tests.api.conftest import ClientFactory, api_calls
 from tests.api.test_client_operations import new_workspace
@@ -47,7 +48,7 @@ def test_persistent_500_on_put_surfaces_after_the_attempts(
     client = make_client(max_attempts=3)
     emulator.add_fault(method="PUT", path="/team$", action="status", status=500, times=-1)
     with pytest.raises(ApiServerError) as info:
-        client.update_team("example", {"Members": ["ana@xyz.com"]}, {})
+        client.update_team(UpdateTeam("example", added=(("Members", ("ana@xyz.com",)),)))
     assert info.value.status == 500
     assert str(info.value) == (
         "PUT /workspaces/example/team: the service answered 500 with no details"
@@ -90,7 +91,7 @@ def test_post_dropped_after_commit_is_not_duplicated(
     client: SeamlessClient, emulator: RunningEmulator
 ) -> None:
     emulator.add_fault(method="POST", path="/workspaces$", action="drop_after_commit", times=1)
-    created = client.create_workspace(new_workspace("pr.02", Name="Project02"))
+    created = client.create_workspace(new_workspace("pr.02", name="Project02"))
     assert (created.workspace_id, created.name) == ("pr.02", "Project02")
     posts = api_calls(emulator, "POST")
     assert len(posts) == 1 and posts[0]["committed"] is True
@@ -113,14 +114,11 @@ def test_post_with_a_generated_id_cannot_be_checked(
     client: SeamlessClient, emulator: RunningEmulator
 ) -> None:
     emulator.add_fault(method="POST", path="/workspaces$", action="drop_after_commit", times=1)
-    body = new_workspace(
-        OrganizationUnitId=BUTTERFLY_UNIT,
-        WorkspaceTypeId=CUSTOMER_CASE_TYPE,
-        Schema=[{"FieldName": "Customer", "FieldValue": "Migros"}],
+    operation = new_workspace(
+        None, organization_unit_id=BUTTERFLY_UNIT, workspace_type_id=CUSTOMER_CASE_TYPE
     )
-    del body["WorkspaceId"]
     with pytest.raises(CreateOutcomeUnknown, match="generates this WorkspaceId"):
-        client.create_workspace(body)
+        client.create_workspace(operation)
     assert len(api_calls(emulator, "POST")) == 1
     assert api_calls(emulator, "GET") == []
 
@@ -130,7 +128,7 @@ def test_post_that_created_a_different_workspace_is_not_claimed(
 ) -> None:
     emulator.add_fault(method="POST", path="/workspaces$", action="status", status=502, times=1)
     with pytest.raises(CreateOutcomeUnknown, match="named 'Project01', not 'Other'"):
-        client.create_workspace(new_workspace("example", Name="Other"))
+        client.create_workspace(new_workspace("example", name="Other"))
 
 
 def test_tls_failure_is_not_retried(make_client: ClientFactory) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -9,6 +10,14 @@ import pytest
 from reconciler.api import SeamlessClient
 from reconciler.api.errors import Forbidden, NotFound, Unauthorized, Unprocessable
 from reconciler.api.models import MemberStatus, Person
+from reconciler.model.operations import (
+    ChangeType,
+    CreateWorkspace,
+    PersonRef,
+    UpdateSchema,
+    UpdateTeam,
+    UpdateWorkspace,
+)
 from reconciler.settings import Secret
 from tests.api.conftest import ClientFactory, api_calls
 from tests.conftest import (
@@ -21,17 +30,16 @@ from tests.conftest import (
 )
 
 
-def new_workspace(workspace_id: str = "pr.01", **extra: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "WorkspaceId": workspace_id,
-        "Name": "Project01",
-        "OrganizationUnitId": STAR_UNIT,
-        "WorkspaceTypeId": PROJECT_TYPE,
-        "Manager": {"Email": "marko@xyz.com"},
-        "Schema": [{"FieldName": "Customer", "FieldValue": "Migros"}],
-    }
-    body.update(extra)
-    return body
+def new_workspace(workspace_id: str | None = "pr.01", **changes: Any) -> CreateWorkspace:
+    operation = CreateWorkspace(
+        workspace_id=workspace_id,
+        name="Project01",
+        organization_unit_id=STAR_UNIT,
+        workspace_type_id=PROJECT_TYPE,
+        manager=PersonRef("marko@xyz.com"),
+        schema=(("Customer", "Migros"),),
+    )
+    return replace(operation, **changes)
 
 
 def test_organization_units_and_types(client: SeamlessClient) -> None:
@@ -73,25 +81,28 @@ def test_create_then_update_every_aspect(client: SeamlessClient) -> None:
     assert created.workspace_id == "pr.01"
     assert client.get_status("pr.01").value == 2  # immediate progression: Ready on the first poll
     renamed = client.update_workspace(
-        "pr.01", {"Name": "Orange", "LifeCycle": 0, "Manager": {"Email": "bob@xyz.com"}}
+        UpdateWorkspace(
+            "pr.01", "Orange", closed=False, manager=PersonRef("bob@xyz.com"), deputy=None
+        )
     )
     assert renamed.name == "Orange" and renamed.manager == Person("bob@xyz.com", "Bob")
-    result = client.update_team("pr.01", {"Visitors": ["lucas@xyz.com", "nobody@xyz.com"]}, {})
+    visitors = ("Visitors", ("lucas@xyz.com", "nobody@xyz.com"))
+    result = client.update_team(UpdateTeam("pr.01", added=(visitors,)))
     assert result.with_status(MemberStatus.FAILED) == (("Visitors", "nobody@xyz.com"),)
     fields = {f.name: f.value for f in client.get_workspace("pr.01").schema}  # type: ignore[union-attr]
     fields["Customer"] = "Coop"
-    schema = client.update_schema("pr.01", fields)
+    schema = client.update_schema(UpdateSchema("pr.01", tuple(fields.items())))
     assert {f.name: f.value for f in schema.schema}["Customer"] == "Coop"
-    changed = client.update_workspace_type("pr.01", PROJECT_PLUS_TYPE)
+    changed = client.change_type(ChangeType("pr.01", PROJECT_PLUS_TYPE))
     assert changed.unit_type_id is not None
     assert {c.title for c in changed.cards} >= {"Tasks"}
 
 
 def test_validation_error_carries_the_service_message(client: SeamlessClient) -> None:
     with pytest.raises(Unprocessable) as info:
-        client.create_workspace(new_workspace(Name=None))
+        client.create_workspace(new_workspace(schema=(("NoSuchField", "x"),)))
     assert info.value.status == 422
-    assert "Name" in str(info.value)
+    assert "NoSuchField" in str(info.value)
 
 
 def test_wrong_token_is_unauthorized(make_client: ClientFactory) -> None:
@@ -115,7 +126,7 @@ def test_method_override_sends_put_as_post_with_the_header(
     make_client: ClientFactory, emulator: RunningEmulator
 ) -> None:
     client = make_client(method_override=True)
-    client.update_team("example", {"Members": ["ana@xyz.com"]}, {})
+    client.update_team(UpdateTeam("example", added=(("Members", ("ana@xyz.com",)),)))
     (call,) = api_calls(emulator, "PUT")
     assert call["raw_method"] == "POST"
     assert call["headers"]["X-HTTP-Method-Override"] == "PUT"

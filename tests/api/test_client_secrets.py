@@ -9,6 +9,7 @@ import pytest
 
 from reconciler.api import SeamlessClient
 from reconciler.api.errors import ApiError
+from reconciler.model.operations import PersonRef, UpdateWorkspace
 from tests.api.conftest import ClientFactory
 from tests.api.test_client_operations import new_workspace
 from tests.conftest import TOKEN, RunningEmulator
@@ -31,7 +32,9 @@ def exercise(client: SeamlessClient, emulator: RunningEmulator) -> list[ApiError
     calls = (
         lambda: client.get_status("example"),
         lambda: client.get_organization_unit("nope"),
-        lambda: client.update_workspace("example", {"Name": None}),
+        lambda: client.update_workspace(
+            UpdateWorkspace("example", "", closed=False, manager=PersonRef("x"), deputy=None)
+        ),
         lambda: client.create_workspace(new_workspace("pr.09")),
     )
     for call in calls:

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from reconciler.api import SeamlessClient
-from reconciler.engine.applier import ApplyReport, PlanNotApplicable, apply_plan
+from reconciler.engine.applier import PlanNotApplicable, apply_plan
+from reconciler.engine.calls import api_call
+from reconciler.engine.report import ApplyReport
 from reconciler.errors import StateError
-from reconciler.model.plan import (
-    Action,
-    ApiCall,
-    Plan,
-    Problem,
-    Severity,
-    WorkspacePlan,
+from reconciler.model.diagnostics import Diagnostic
+from reconciler.model.operations import (
+    ChangeType,
+    CreateWorkspace,
+    PersonRef,
+    UpdateSchema,
+    UpdateTeam,
+    UpdateWorkspace,
 )
+from reconciler.model.plan import Action, ApiCall, Plan, WorkspacePlan
 from reconciler.settings import ConnectionSettings, Secret
 from tests.conftest import (
     BUTTERFLY_UNIT,
@@ -30,13 +35,13 @@ from tests.conftest import (
 )
 
 PROJECT_FIELDS = ("StartDate", "EndDate", "Customer", "Phase", "Description")
-CASE_BODY: dict[str, Any] = {  # Customer Case: a Full generator, so no WorkspaceId
-    "Name": "Case A",
-    "OrganizationUnitId": BUTTERFLY_UNIT,
-    "WorkspaceTypeId": CUSTOMER_CASE_TYPE,
-    "Manager": {"Email": "maria@xyz.com"},
-    "Schema": [{"FieldName": "Customer", "FieldValue": "Migros"}],
-}
+CASE = CreateWorkspace(  # Customer Case: a Full generator, so no WorkspaceId
+    name="Case A",
+    organization_unit_id=BUTTERFLY_UNIT,
+    workspace_type_id=CUSTOMER_CASE_TYPE,
+    manager=PersonRef("maria@xyz.com"),
+    schema=(("Customer", "Migros"),),
+)
 
 
 @pytest.fixture
@@ -71,11 +76,22 @@ def workspace(address: str, *calls: ApiCall, **extra: Any) -> WorkspacePlan:
     return WorkspacePlan(address=address, tenant=TENANT, calls=calls, **values)
 
 
-def create_call(body: dict[str, Any]) -> ApiCall:
-    return ApiCall("POST", "/workspaces", body, f"create workspace {body['Name']}")
+def create_call(operation: CreateWorkspace) -> ApiCall:
+    return api_call(operation, f"create workspace {operation.name}")
+
+
+def project(workspace_id: str, name: str) -> CreateWorkspace:
+    return CreateWorkspace(
+        workspace_id=workspace_id,
+        name=name,
+        organization_unit_id=STAR_UNIT,
+        workspace_type_id=PROJECT_TYPE,
+        manager=PersonRef("maria@xyz.com"),
+    )
 
 
 def project_body(workspace_id: str, name: str) -> dict[str, Any]:
+    """The POST body of `project`, as the API document spells it (to seed the emulator)."""
     return {
         "WorkspaceId": workspace_id,
         "Name": name,
@@ -86,28 +102,30 @@ def project_body(workspace_id: str, name: str) -> dict[str, Any]:
 
 
 def put_workspace(workspace_id: str, name: str = "Project01") -> ApiCall:
-    body = {
-        "Name": name,
-        "LifeCycle": 0,
-        "Manager": {"Email": "marko@xyz.com"},
-        "Deputy": {"Email": "anita@xyz.com"},
-    }
-    return ApiCall("PUT", f"/workspaces/{workspace_id}", body, "update workspace (deputy)")
+    operation = UpdateWorkspace(
+        workspace_id,
+        name,
+        closed=False,
+        manager=PersonRef("marko@xyz.com"),
+        deputy=PersonRef("anita@xyz.com"),
+    )
+    return api_call(operation, "update workspace (deputy)")
 
 
 def put_schema(workspace_id: str, **values: str) -> ApiCall:
-    body = [{"FieldName": f, "FieldValue": values.get(f)} for f in PROJECT_FIELDS]
-    return ApiCall("PUT", f"/workspaces/{workspace_id}/schema", body, "update schema")
+    fields = tuple((f, values.get(f)) for f in PROJECT_FIELDS)
+    return api_call(UpdateSchema(workspace_id, fields), "update schema")
 
 
 def put_team(
     workspace_id: str, added: dict[str, list[str]], removed: dict[str, list[str]] | None = None
 ) -> ApiCall:
-    body = {
-        "Added": [{"Group": g, "Members": m} for g, m in added.items()],
-        "Removed": [{"Group": g, "Members": m} for g, m in (removed or {}).items()],
-    }
-    return ApiCall("PUT", f"/workspaces/{workspace_id}/team", body, "update team")
+    operation = UpdateTeam(
+        workspace_id,
+        added=tuple((g, tuple(m)) for g, m in added.items()),
+        removed=tuple((g, tuple(m)) for g, m in (removed or {}).items()),
+    )
+    return api_call(operation, "update team")
 
 
 def writes(emulator: RunningEmulator) -> list[tuple[str, str, Any]]:
@@ -141,7 +159,7 @@ def test_create_waits_until_ready(
 ) -> None:
     emulator.configure(progression={"mode": "manual", "polls": 3})
     sleeps: list[float] = []
-    plan = plan_of(workspace("contoso/pr.02", create_call(project_body("pr.02", "Project02"))))
+    plan = plan_of(workspace("contoso/pr.02", create_call(project("pr.02", "Project02"))))
     report = apply_plan(plan, clients, sleep=sleeps.append)
     assert report.ok
     (outcome,) = report.outcomes
@@ -162,7 +180,7 @@ def test_generated_id_is_recorded_before_the_wait(
         tenant=TENANT,
         workspace_id=None,
         action=Action.CREATE,
-        calls=(create_call(CASE_BODY),),
+        calls=(create_call(CASE),),
         record_key="case-a",
     )
     recorded: list[tuple[str, str, str, list[str]]] = []
@@ -182,8 +200,7 @@ def test_an_id_the_state_cannot_record_stops_later_keyed_creates(
     emulator: RunningEmulator, clients: dict[str, SeamlessClient]
 ) -> None:
     def case(key: str) -> WorkspacePlan:
-        body = {**CASE_BODY, "Name": f"Case {key}"}
-        calls = (create_call(body),)
+        calls = (create_call(replace(CASE, name=f"Case {key}")),)
         return WorkspacePlan(
             f"contoso/key={key}", TENANT, None, Action.CREATE, calls=calls, record_key=key
         )
@@ -206,7 +223,7 @@ def test_provisioning_that_fails_is_an_error(
     emulator: RunningEmulator, clients: dict[str, SeamlessClient]
 ) -> None:
     emulator.configure(progression={"mode": "manual", "polls": 2, "fail": True})
-    plan = plan_of(workspace("contoso/pr.02", create_call(project_body("pr.02", "Project02"))))
+    plan = plan_of(workspace("contoso/pr.02", create_call(project("pr.02", "Project02"))))
     report = apply_plan(plan, clients, sleep=no_sleep)
     assert not report.ok
     (outcome,) = report.outcomes
@@ -227,7 +244,7 @@ def test_still_provisioning_at_the_timeout(
         now[0] += seconds
 
     later = put_workspace("pr.02", "Project02")
-    create = create_call(project_body("pr.02", "Project02"))
+    create = create_call(project("pr.02", "Project02"))
     plan = plan_of(workspace("contoso/pr.02", create, later))
     report = apply_plan(plan, clients, wait_timeout=12.0, sleep=sleep, clock=lambda: now[0])
     (outcome,) = report.outcomes
@@ -244,7 +261,7 @@ def test_no_wait_makes_no_status_reads(
     emulator: RunningEmulator, clients: dict[str, SeamlessClient]
 ) -> None:
     emulator.configure(progression={"mode": "manual", "polls": 3})
-    plan = plan_of(workspace("contoso/pr.02", create_call(project_body("pr.02", "Project02"))))
+    plan = plan_of(workspace("contoso/pr.02", create_call(project("pr.02", "Project02"))))
     report = apply_plan(plan, clients, wait=False, sleep=no_sleep)
     assert report.ok
     assert report.outcomes[0].workspace_id == "pr.02"
@@ -350,31 +367,37 @@ def test_an_errored_plan_is_refused(
         tenant=TENANT,
         workspace_id="pr.09",
         action=Action.ERROR,
-        problems=(Problem(Severity.ERROR, "unknown organization unit 'Moon'"),),
+        problems=(Diagnostic.error("unknown organization unit 'Moon'"),),
     )
     with pytest.raises(PlanNotApplicable, match="The plan has errors, so nothing was applied"):
         apply_plan(plan_of(good, bad), clients)
     assert emulator.requests_log() == []
 
 
+TEAM = put_team("pr.02", {"Members": ["bob@xyz.com"]})
+
+
 @pytest.mark.parametrize(
-    "call",
+    ("call", "why"),
     [
-        ApiCall("PUT", "/workspaces/example/team", {"Added": []}, "team without Removed"),
-        ApiCall("PUT", "/workspaces/example/cards", {}, "no such operation"),
-        ApiCall("POST", "/workspaces/example", {}, "no such operation"),
-        ApiCall("PUT", "/workspaces/example/workspaceType", {"Id": 3}, "type id not a string"),
+        (replace(TEAM, body={"Added": [], "Removed": []}), "is not what its operation sends"),
+        (replace(TEAM, path="/workspaces/example/team"), "is not what its operation sends"),
+        (replace(TEAM, method="POST"), "is not what its operation sends"),
+        (api_call(ChangeType("example", "t"), "moved"), "writes workspace 'example', not"),
+        (replace(TEAM, operation=UpdateTeam("..")), "'..' cannot be used as an id"),
     ],
+    ids=["body-edited", "path-edited", "method-edited", "other-workspace", "dot-segment"],
 )
-def test_a_call_the_client_cannot_send_exactly_refuses_the_plan(
-    emulator: RunningEmulator, clients: dict[str, SeamlessClient], call: ApiCall
+def test_an_edited_call_refuses_the_whole_plan(
+    emulator: RunningEmulator, clients: dict[str, SeamlessClient], call: ApiCall, why: str
 ) -> None:
     plan = plan_of(
         workspace("contoso/example", put_workspace("example")),
         workspace("contoso/pr.02", call),
     )
-    with pytest.raises(PlanNotApplicable, match=r"contoso/pr\.02: a planned call cannot be sent"):
+    with pytest.raises(PlanNotApplicable, match=r"contoso/pr\.02: call 1 \(") as info:
         apply_plan(plan, clients)
+    assert why in str(info.value)
     assert emulator.requests_log() == []
 
 

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from reconciler.model.plan import (
-    Action,
-    ApiCall,
-    FieldChange,
-    FieldOp,
-    Plan,
-    Problem,
-    Severity,
-    WorkspacePlan,
-)
+from reconciler.engine.calls import api_call
+from reconciler.model.diagnostics import Diagnostic, Severity
+from reconciler.model.operations import CreateWorkspace, PersonRef, UpdateTeam, UpdateWorkspace
+from reconciler.model.plan import Action, FieldChange, FieldOp, Plan, WorkspacePlan
 
 API_URL = "https://seamless.example.test"
 CREATED_AT = "2026-11-24T11:00:00Z"
@@ -28,16 +22,18 @@ CREATE = WorkspacePlan(
         FieldChange(("team", "Members"), FieldOp.ADD, after="ana@xyz.com"),
     ),
     calls=(
-        ApiCall(
-            "POST",
-            "/workspaces",
-            {"workspaceId": "pr.02", "name": "Project02", "manager": "marko@xyz.com"},
+        api_call(
+            CreateWorkspace(
+                workspace_id="pr.02",
+                name="Project02",
+                organization_unit_id="unit-1",
+                workspace_type_id="type-1",
+                manager=PersonRef("marko@xyz.com"),
+            ),
             "create workspace",
         ),
-        ApiCall(
-            "PUT",
-            "/workspaces/pr.02/team",
-            {"Members": ["ana@xyz.com"]},
+        api_call(
+            UpdateTeam("pr.02", added=(("Members", ("ana@xyz.com",)),)),
             "update team (1 added)",
         ),
     ),
@@ -64,21 +60,25 @@ UPDATE = WorkspacePlan(
         ),
     ),
     calls=(
-        ApiCall(
-            "PUT",
-            "/workspaces/example",
-            {"name": "Orange", "manager": "marko@xyz.com", "schema": {"Phase": "Closure"}},
+        api_call(
+            UpdateWorkspace(
+                "example", "Orange", closed=False, manager=PersonRef("marko@xyz.com"), deputy=None
+            ),
             "update workspace (name, manager, schema.Phase)",
         ),
-        ApiCall(
-            "PUT",
-            "/workspaces/example/team",
-            {"Members": ["ana@xyz.com"], "Visitors": []},
+        api_call(
+            UpdateTeam(
+                "example",
+                added=(("Members", ("ana@xyz.com",)),),
+                removed=(("Visitors", ("lucas@xyz.com",)),),
+            ),
             "update team (1 added, 1 removed)",
         ),
     ),
     problems=(
-        Problem(Severity.WARNING, "description is ignored by the service", "specs/ex.yaml", 4),
+        Diagnostic(
+            Severity.WARNING, "description is ignored by the service", "", "specs/ex.yaml", 4
+        ),
     ),
     file="specs/ex.yaml",
     line=1,
@@ -102,21 +102,18 @@ ERROR = WorkspacePlan(
     action=Action.ERROR,
     name="Bad",
     problems=(
-        Problem(
-            Severity.ERROR,
-            "organization unit 'Nowhere' does not exist",
-            "specs/bad.yaml",
-            3,
+        Diagnostic(
+            Severity.ERROR, "organization unit 'Nowhere' does not exist", "", "specs/bad.yaml", 3
         ),
     ),
     file="specs/bad.yaml",
     line=1,
 )
 
-RUN_WIDE = Problem(Severity.ERROR, "the plan removes 12 members, more than --max-removals 5")
+RUN_WIDE = Diagnostic.error("the plan removes 12 members, more than --max-removals 5")
 
 
-def plan(*workspaces: WorkspacePlan, problems: tuple[Problem, ...] = ()) -> Plan:
+def plan(*workspaces: WorkspacePlan, problems: tuple[Diagnostic, ...] = ()) -> Plan:
     """A plan of `workspaces` sorted by address, as the planner makes them."""
     return Plan(
         api_url=API_URL,

@@ -21,7 +21,7 @@ def test_json_round_trips_to_an_equal_plan(original: Plan) -> None:
 def test_json_is_indented_in_model_order_with_a_trailing_newline() -> None:
     text = render_json(FULL)
     assert text.endswith("}\n")
-    assert text.startswith('{\n  "format_version": "1",\n')
+    assert text.startswith('{\n  "format_version": "2",\n')
     data = json.loads(text)
     assert list(data) == list(FULL.to_dict())
     assert data["summary"] == {

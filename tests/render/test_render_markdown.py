@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from reconciler.model.plan import Action, ApiCall, FieldChange, FieldOp, WorkspacePlan
+from reconciler.engine.calls import api_call
+from reconciler.model.operations import PersonRef, UpdateTeam, UpdateWorkspace
+from reconciler.model.plan import Action, FieldChange, FieldOp, WorkspacePlan
 from reconciler.render import render_markdown
 
 from .plans import CREATE, ERROR, FULL, NOOP, RUN_WIDE, UPDATE, plan
@@ -28,11 +30,18 @@ def big_workspace(number: int) -> WorkspacePlan:
             FieldChange(("team", "Members"), FieldOp.ADD, after=f"user{number}@xyz.com"),
         ),
         calls=(
-            ApiCall("PUT", f"/workspaces/{wid}", {"name": f"Renamed {number}"}, "update name"),
-            ApiCall(
-                "PUT",
-                f"/workspaces/{wid}/team",
-                {"Members": [f"user{number}@xyz.com"]},
+            api_call(
+                UpdateWorkspace(
+                    wid,
+                    f"Renamed {number}",
+                    closed=False,
+                    manager=PersonRef("m@x.com"),
+                    deputy=None,
+                ),
+                "update name",
+            ),
+            api_call(
+                UpdateTeam(wid, added=(("Members", (f"user{number}@xyz.com",)),)),
                 "update team (1 added)",
             ),
         ),
@@ -102,9 +111,13 @@ def test_details_hold_a_diff_and_the_exact_calls() -> None:
         "<details><summary>Body of call 1</summary>\n\n"
         "```json\n"
         "{\n"
-        '  "workspaceId": "pr.02",\n'
-        '  "name": "Project02",\n'
-        '  "manager": "marko@xyz.com"\n'
+        '  "WorkspaceId": "pr.02",\n'
+        '  "Name": "Project02",\n'
+        '  "OrganizationUnitId": "unit-1",\n'
+        '  "WorkspaceTypeId": "type-1",\n'
+        '  "Manager": {\n'
+        '    "Email": "marko@xyz.com"\n'
+        "  }\n"
         "}\n"
         "```\n\n"
         "</details>"

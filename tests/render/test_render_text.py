@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from reconciler.model.plan import Action, ApiCall, Problem, Severity, WorkspacePlan
+from reconciler.engine.calls import api_call
+from reconciler.model.diagnostics import Diagnostic
+from reconciler.model.operations import UpdateTeam
+from reconciler.model.plan import Action, WorkspacePlan
 from reconciler.render import render_text
 
 from .plans import CREATE, ERROR, FULL, NOOP, RUN_WIDE, UPDATE, plan
@@ -65,7 +68,7 @@ def test_no_op_workspaces_are_only_counted() -> None:
 
 
 def test_a_no_op_with_a_warning_is_listed_for_its_warning() -> None:
-    warned = replace(NOOP, problems=(Problem(Severity.WARNING, "type change ignored"),))
+    warned = replace(NOOP, problems=(Diagnostic.warning("type change ignored"),))
     out = lines(render_text(plan(warned), color=False))
     assert "    contoso/pr.03 (Project03) has no changes" in out
     assert "      Warning: specs/pr03.yaml:1: type change ignored" in out
@@ -87,7 +90,7 @@ def test_errors_without_changes_do_not_claim_the_workspaces_match() -> None:
 
 
 def test_cost_is_in_minutes_from_two_minutes_on() -> None:
-    calls = tuple(ApiCall("PUT", f"/workspaces/w{i}", {}, "update") for i in range(200))
+    calls = tuple(api_call(UpdateTeam(f"w{i}"), "update") for i in range(200))
     many = WorkspacePlan("contoso/w", "contoso", "w", Action.UPDATE, calls=calls)
     assert "API calls, about 2 min at the rate limit" in render_text(plan(many), color=False)
     fewer = replace(many, calls=calls[:199])

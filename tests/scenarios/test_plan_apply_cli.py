@@ -40,9 +40,14 @@ def test_json_goes_to_stdout_alone(workspace: Workspace) -> None:
     workspace.write("example.yaml", example(phase="Closure"))
     result = workspace.run("plan", str(workspace.specs), "--json")
     plan = json.loads(result.stdout)
-    assert plan["format_version"] == "1"
+    assert plan["format_version"] == "2"
     assert plan["summary"]["update"] == 1
-    assert plan["workspaces"][0]["calls"][0]["path"] == "/workspaces/example/schema"
+    (call,) = plan["workspaces"][0]["calls"]
+    assert (call["method"], call["path"]) == ("PUT", "/workspaces/example/schema")
+    assert {f["FieldName"]: f["FieldValue"] for f in call["body"]}["Phase"] == "Closure"
+    assert call["operation"]["type"] == "update_schema"
+    assert call["operation"]["fields"]["Phase"] == "Closure"
+    assert list(call["operation"]["fields"]) == [f["FieldName"] for f in call["body"]]
 
 
 def test_markdown_for_pull_requests(workspace: Workspace) -> None:

@@ -1,31 +1,15 @@
-"""`reconciler validate`: load the specs offline and report every problem.
+"""What `reconciler validate` prints of a load: pure text and JSON renderings.
 
 Text output is one `file:line:column: message` per error (the form editors
 and CI problem matchers parse), then a summary line. JSON output is a single
-object on stdout and nothing else. Exit code 0 when valid, 1 otherwise.
+object on stdout and nothing else.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from pathlib import Path
 
-import click
-
-from reconciler.spec.load import LoadResult, load_documents
-
-
-def run_validate(
-    paths: Sequence[Path], output_format: str = "text", default_tenant: str | None = None
-) -> int:
-    """Validate the spec files under `paths`, print the result, return the exit code."""
-    result = load_documents(paths, default_tenant)
-    if output_format == "json":
-        click.echo(render_json(result))
-    else:
-        click.echo(render_text(result))
-    return 0 if result.valid else 1
+from reconciler.spec.load import LoadResult
 
 
 def render_text(result: LoadResult) -> str:

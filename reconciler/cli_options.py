@@ -1,0 +1,146 @@
+"""The command line's shared options, defined once: connection, plan/apply and state flags.
+
+click lives here and in `cli.py` only; commands receive plain values
+(`ConnectionSettings`, `PlanRequest`).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from reconciler.commands import PlanRequest
+from reconciler.settings import (
+    DEFAULT_API_URL,
+    ENV_API_URL,
+    ENV_CA_BUNDLE,
+    ENV_TENANT,
+    ENV_TOKEN,
+    ConnectionSettings,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def connection_options(func: F) -> F:
+    """Click decorator: add the connection flags and pass `connection: ConnectionSettings`.
+
+    The flags are --api-url, --tenant, --token-file, --ca-bundle and
+    --method-override; the command receives one `connection` argument
+    instead of them. There is deliberately no --token flag.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        kwargs["connection"] = ConnectionSettings.from_env(
+            api_url=kwargs.pop("api_url"),
+            tenant=kwargs.pop("tenant"),
+            token_file=kwargs.pop("token_file"),
+            ca_bundle=kwargs.pop("ca_bundle"),
+            method_override=kwargs.pop("method_override"),
+        )
+        return func(*args, **kwargs)
+
+    options = [
+        click.option(
+            "--api-url",
+            envvar=ENV_API_URL,
+            metavar="URL",
+            help=f"Seamless API base URL [env {ENV_API_URL}; default {DEFAULT_API_URL}].",
+        ),
+        click.option(
+            "--tenant",
+            envvar=ENV_TENANT,
+            help=f"Tenant for documents that name none [env {ENV_TENANT}].",
+        ),
+        click.option(
+            "--token-file",
+            type=click.Path(exists=True, dir_okay=False),
+            help=f"File holding the API token (else env {ENV_TOKEN}; never a plain flag).",
+        ),
+        click.option(
+            "--ca-bundle",
+            envvar=ENV_CA_BUNDLE,
+            type=click.Path(exists=True, dir_okay=False),
+            help=f"PEM bundle of CAs to trust, e.g. the emulator's [env {ENV_CA_BUNDLE}].",
+        ),
+        click.option(
+            "--method-override",
+            is_flag=True,
+            help="Send PUT as POST with X-HTTP-Method-Override (networks that block PUT).",
+        ),
+    ]
+    decorated: Callable[..., Any] = wrapper
+    for option in reversed(options):
+        decorated = option(decorated)
+    return decorated  # type: ignore[return-value]
+
+
+def plan_options(func: Any) -> Any:
+    """The options plan and apply share, defined once."""
+    options = [
+        click.argument("paths", nargs=-1, type=click.Path(path_type=Path)),
+        click.option(
+            "--target",
+            "targets",
+            multiple=True,
+            metavar="ID",
+            help="Limit to this workspace (address, workspaceId or key); repeatable.",
+        ),
+        click.option(
+            "--max-removals",
+            type=click.IntRange(min=0),
+            default=10,
+            show_default=True,
+            help="Refuse a plan that removes more team members than this, over the run.",
+        ),
+        click.option(
+            "--state",
+            "state_path",
+            envvar="SEAMLESS_STATE",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="State file [env SEAMLESS_STATE; default: .reconciler/state.json by the specs].",
+        ),
+        click.option(
+            "--prune",
+            is_flag=True,
+            help="Also close (never delete) managed workspaces the specs no longer hold.",
+        ),
+        connection_options,
+    ]
+    func = _as_request(func)
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _as_request(func: Any) -> Any:
+    """Hand the command one PlanRequest instead of the shared options' values."""
+
+    @functools.wraps(func)
+    def wrapper(**kwargs: Any) -> Any:
+        shared = ("paths", "connection", "targets", "max_removals", "state_path", "prune")
+        request = PlanRequest(*(kwargs.pop(name) for name in shared))
+        return func(request=request, **kwargs)
+
+    return wrapper
+
+
+STATE_OPTION = click.option(
+    "--state",
+    "state_path",
+    envvar="SEAMLESS_STATE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="State file [env SEAMLESS_STATE; default: specs/.reconciler/state.json if specs/ "
+    "exists here, else .reconciler/state.json].",
+)
+LOCK_TIMEOUT_OPTION = click.option(
+    "--lock-timeout", type=click.FloatRange(min=0), default=60, show_default=True
+)
+TENANT_OPTION = click.option(
+    "--tenant", envvar="SEAMLESS_TENANT", required=True, help="The key's tenant."
+)

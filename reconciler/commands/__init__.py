@@ -1,0 +1,28 @@
+"""One function per verb, wiring load -> read -> plan -> render or apply. The CLI calls these.
+
+No click and no decisions here: the CLI parses, the engine decides, these
+modules connect the two, print, and return an `ExitCode`.
+"""
+
+from reconciler.commands.planning import ApplyRequest, PlanRequest, run_apply, run_plan
+from reconciler.commands.state import (
+    run_state_forget,
+    run_state_import,
+    run_state_list,
+    run_state_show,
+    run_state_unlock,
+)
+from reconciler.commands.validate import run_validate
+
+__all__ = [
+    "ApplyRequest",
+    "PlanRequest",
+    "run_apply",
+    "run_plan",
+    "run_state_forget",
+    "run_state_import",
+    "run_state_list",
+    "run_state_show",
+    "run_state_unlock",
+    "run_validate",
+]

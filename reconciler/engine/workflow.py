@@ -1,0 +1,140 @@
+"""Apply with the state: the stale check of a saved plan, adoptions, the managed set.
+
+`apply_plan` sends calls; this module keeps the state in step around it:
+before, a saved plan is re-read against the service and refused when
+anything it planned has moved (Terraform's "Saved plan is stale"); adoptions
+(workspaces an interrupted create made) are recorded; during, each generated
+id is recorded the moment its POST answers; after, the workspaces applied
+from the specs join the managed set that `--prune` may close.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from reconciler.api import SeamlessClient
+from reconciler.engine.applier import apply_plan
+from reconciler.engine.live import LiveRead, LiveWorkspace, read_live
+from reconciler.engine.report import ApplyReport
+from reconciler.engine.state import DEFAULT_NAME, State
+from reconciler.errors import ReconcilerError
+from reconciler.model.plan import Action, Plan, WorkspacePlan
+
+
+class StalePlan(ReconcilerError):
+    """A saved plan whose workspaces have moved since it was made."""
+
+
+@dataclass(frozen=True)
+class ApplyOptions:
+    """How apply waits for new workspaces, and where it reports progress."""
+
+    wait: bool = True
+    wait_timeout: float = 600.0
+    on_progress: Callable[[str], None] | None = None
+
+
+def load_saved_plan(path: Path) -> Plan:
+    """A plan written by `plan --out`; a clear error for anything else."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("it is not a JSON object")
+        return Plan.from_dict(data)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        raise ReconcilerError(f"cannot read the saved plan {path}: {exc}") from exc
+
+
+def saved_state_path(plan: Plan, given: Path | None) -> Path:
+    """--state (or SEAMLESS_STATE) when given, else the plan's; a keyed plan needs it to exist."""
+    path = given or Path(plan.context.state_path or DEFAULT_NAME)
+    keyed = any("/key=" in w.address for w in plan.workspaces)
+    if keyed and plan.context.state_existed and not path.exists():
+        raise StalePlan(
+            f"the plan was made with a state file that is not at {path}: pass --state with "
+            "that file (its keys find the workspaces the service named)"
+        )
+    return path
+
+
+def refuse_if_stale(plan: Plan, clients: Mapping[str, SeamlessClient], state: State) -> None:
+    """Re-read every workspace the plan changes; StalePlan when any has moved since."""
+    changing = [w for w in plan.workspaces if w.action in (Action.CREATE, Action.UPDATE)]
+    reads = [
+        LiveRead(w.tenant, w.workspace_id, w.reads_team)
+        for w in changing
+        if w.workspace_id and w.tenant in clients
+    ]
+    lives = {
+        (r.tenant, r.workspace_id): live
+        for r, live in zip(reads, read_live(clients, reads), strict=True)
+    }
+    moved = [m for w in changing if (m := _moved(w, lives, state))]
+    if moved:
+        raise StalePlan(
+            "Saved plan is stale: the given plan can no longer be applied because live "
+            "workspaces changed after it was made. Make a new plan.\n  " + "\n  ".join(moved)
+        )
+
+
+def _moved(
+    w: WorkspacePlan, lives: Mapping[tuple[str, str], LiveWorkspace], state: State
+) -> str | None:
+    key = w.record_key
+    if (
+        key
+        and w.action is Action.CREATE
+        and (state.workspace_id(w.tenant, key) or state.pending(w.tenant, key))
+    ):
+        return f"{w.address} was created (or its create sent) since the plan"
+    live = lives.get((w.tenant, w.workspace_id or ""))
+    if live is None:
+        return None
+    if w.action is Action.CREATE and live.workspace is not None:
+        return f"{w.address} was created since the plan"
+    if w.action is Action.UPDATE and live.digest != w.live_digest:
+        return f"{w.address} changed since the plan"
+    return None
+
+
+def apply_with_state(
+    plan: Plan, clients: Mapping[str, SeamlessClient], state: State, options: ApplyOptions
+) -> ApplyReport | None:
+    """Record adoptions, apply the calls (ids recorded as they come), then the managed set.
+
+    Returns None when the plan has no calls to make.
+    """
+    for w in plan.workspaces:  # adopt what an interrupted create made (planned as such)
+        if w.adopt and w.record_key and w.workspace_id:
+            state.record(w.tenant, w.record_key, w.workspace_id)
+    report = None
+    if plan.has_changes:
+        report = apply_plan(
+            plan,
+            clients,
+            wait=options.wait,
+            wait_timeout=options.wait_timeout,
+            record_id=state.record,
+            record_intent=state.begin_create,
+            abandon_intent=state.abandon_create,
+            on_progress=options.on_progress,
+        )
+    remember_managed(plan, state, report)
+    return report
+
+
+def remember_managed(plan: Plan, state: State, report: ApplyReport | None) -> None:
+    """Workspaces applied from the specs join the managed set (what --prune may close)."""
+    created = {o.address: o.workspace_id for o in (report.outcomes if report else ()) if o.done}
+    by_tenant: dict[str, list[str]] = {}
+    for w in plan.workspaces:
+        if w.pruned:
+            continue
+        workspace_id = created.get(w.address) if w.action is Action.CREATE else w.workspace_id
+        if workspace_id and w.action is not Action.ERROR:
+            by_tenant.setdefault(w.tenant, []).append(workspace_id)
+    for tenant, ids in by_tenant.items():
+        state.manage(tenant, ids)
