@@ -1,7 +1,7 @@
 """Typed, frozen views of what the Seamless API answers.
 
 Pure data: no I/O. The wire quirks (JSON inside strings, "1"/"0" flags,
-prefixed group names, ints sent as strings) are absorbed by `wire.py` while
+prefixed group names, ints sent as strings) are absorbed by `wire` while
 these are built, so nothing above `reconciler.api` ever sees them.
 """
 
