@@ -40,14 +40,6 @@ def render_json(result: LoadResult) -> str:
         "documents": result.documents,
         "workspaces": len(result.specs),
         "files": len(result.files),
-        "errors": [
-            {
-                "file": diagnostic.file,
-                "line": diagnostic.line,
-                "column": diagnostic.column,
-                "message": diagnostic.message,
-            }
-            for diagnostic in result.diagnostics
-        ],
+        "errors": [diagnostic.to_dict() for diagnostic in result.diagnostics],
     }
     return json.dumps(payload, indent=2, ensure_ascii=False)
