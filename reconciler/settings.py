@@ -16,6 +16,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
+
 from reconciler.errors import ConfigError
 
 DEFAULT_API_URL = "https://api.seamlesswork.com"
@@ -77,17 +80,36 @@ def is_loopback(host: str) -> bool:
 
 
 def check_api_url(url: str) -> str:
-    """Return `url` without a trailing slash, or raise ConfigError if it is unusable or unsafe."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.scheme not in ("https", "http") or not host:
+    """Return `url` without a trailing slash, or raise ConfigError if it is unusable or unsafe.
+
+    The URL is read the way the HTTP library will read it when it sends
+    (urllib3's `parse_url`, which requests uses), and refused when Python's
+    `urlsplit` would read another host: a check made on one parse and a
+    request made on another is how a token leaks (`http://evil\\@127.0.0.1`
+    is loopback to one and evil to the other). Backslashes, blanks, control
+    characters and credentials in the URL are refused outright.
+    """
+    if any(ch in url for ch in "\\@") or any(ord(ch) <= 0x20 or ord(ch) == 0x7F for ch in url):
+        # Not echoed: what precedes an '@' may be a password.
+        raise ConfigError(
+            "The API URL holds a backslash, '@' (credentials), a blank or a control "
+            "character: give the plain https://host[:port][/path] of the service."
+        )
+    try:
+        sent = parse_url(url)
+    except LocationParseError as exc:
+        raise ConfigError(f"API URL {url!r} cannot be parsed: {exc}") from exc
+    host = (sent.host or "").strip("[]")
+    if sent.scheme not in ("https", "http") or not host:
         raise ConfigError(f"API URL {url!r} is not an https:// URL with a host name.")
-    if parts.scheme == "http" and not is_loopback(host):
+    if (urlsplit(url).hostname or "") != host.lower():
+        raise ConfigError(f"API URL {url!r} is ambiguous: its host reads differently to parsers.")
+    if sent.scheme == "http" and not is_loopback(host):
         raise ConfigError(
             f"Refusing plain http to {host}: the token would cross the network unencrypted. "
             "Use https:// (plain http is allowed only to a loopback emulator)."
         )
-    if parts.query or parts.fragment:
+    if sent.query or sent.fragment or "?" in url or "#" in url:
         raise ConfigError(f"API URL {url!r} must not carry a query or fragment.")
     return url.rstrip("/")
 

@@ -8,6 +8,7 @@ network. Every problem of the run is gathered before anything fails, so
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,8 @@ from reconciler.spec.yamlfile import JSON, Document, parse_documents, read_spec_
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
+TENANT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+"""The schema's pattern for `tenant:`, applied to --tenant / SEAMLESS_TENANT too."""
 _NO_TENANT = "no tenant: write 'tenant:' in the document, or pass --tenant (or set SEAMLESS_TENANT)"
 
 
@@ -145,6 +148,11 @@ def build_spec(
     tenant = data.get("tenant") or default_tenant
     if not isinstance(tenant, str):
         problems.append(Diagnostic.at(document.start, _NO_TENANT))
+    elif "tenant" not in data and not TENANT_NAME.fullmatch(tenant):
+        # The tenant is a segment of every request path: '..' would climb out of it.
+        message = f"--tenant {tenant!r} is not a tenant name (letters, digits, '.', '_' or '-')"
+        problems.append(Diagnostic.at(document.start, message))
+        tenant = None
     if problems or not isinstance(tenant, str):
         return None, problems
     spec = _spec_from(data, document, tenant)
