@@ -1,13 +1,19 @@
-"""The API document's shapes of units, types and schemas, rendered from configuration."""
+"""The API document's shapes of units, types, schemas and times, rendered from configuration."""
 
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from reconciler.emulator.fixtures import GENERATORS, OrganizationUnitConfig, WorkspaceTypeConfig
 
 GENERATOR_NAMES = {value: name for name, value in GENERATORS.items()}
+
+
+def timestamp() -> str:
+    """Now, as Created and Modified carry it: UTC, to the second, with a Z."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def render_unit(unit: OrganizationUnitConfig) -> dict[str, Any]:

@@ -1,10 +1,19 @@
-"""Workspace team groups as the service keeps them: initial groups, implied members, lookups."""
+"""Workspace team groups as the service keeps them: initial groups, implied members, lookups.
+
+Also the per-member Status a team PUT answers. Parsing the request's Added and
+Removed sections is `validation`'s; the order they run in is `backend`'s.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from reconciler.emulator import validation
 from reconciler.emulator.errors import Unprocessable
 from reconciler.emulator.fixtures import TenantConfig, WorkspaceTypeConfig
+
+# The Status of each member in a team PUT's answer, as the API document numbers them.
+ADDED, REMOVED, FAILED, NOT_EXISTING_GROUP = range(4)
 
 
 def initial_team(wtype: WorkspaceTypeConfig) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
@@ -67,3 +76,30 @@ def add_member(
 
 def remove_member(team: dict[str, list[str]], group: str, account: str) -> None:
     team[group] = [m for m in team.get(group, []) if m.lower() != account.lower()]
+
+
+def change(
+    tenant: TenantConfig,
+    wtype: WorkspaceTypeConfig,
+    team: dict[str, list[str]],
+    section: dict[str, Any],
+    *,
+    add: bool,
+) -> dict[str, Any]:
+    """Apply one Added or Removed section to the team; answer a Status for every member named."""
+    group = canonical_group(wtype, section["Group"])
+    results = []
+    for member in section["Members"]:
+        account = resolve_member(tenant, wtype, member)
+        if group is None:
+            status = NOT_EXISTING_GROUP
+        elif account is None:
+            status = FAILED
+        elif add:
+            add_member(team, wtype, group, account)
+            status = ADDED
+        else:
+            remove_member(team, group, account)
+            status = REMOVED
+        results.append({"Account": member, "Status": status})
+    return {"Group": section["Group"], "Members": results}

@@ -155,6 +155,19 @@ def test_required_field_must_be_set_at_creation(emulator: RunningEmulator) -> No
     assert response.json()["Message"] == "Schema field 'Topic' is required."
 
 
+def test_required_fields_are_not_blank(emulator: RunningEmulator) -> None:
+    room = {
+        "WorkspaceId": "tr.blank",
+        "Name": "Blank",
+        "OrganizationUnitId": "E555522C-6856-4B50-BC00-3D5C17129077",
+        "WorkspaceTypeId": "3B66DCCA-98AF-458A-AE36-A67BF199AC07",
+        "Manager": {"Email": "ana@xyz.com"},
+        "Schema": [{"FieldName": "Topic", "FieldValue": "  "}],
+    }
+    assert emulator.api("POST", "/workspaces", room).status_code == 422
+    assert emulator.api("POST", "/workspaces", {**room, "WorkspaceId": "tr."}).status_code == 422
+
+
 def test_full_generator_numbers_ids_and_refuses_a_given_id(emulator: RunningEmulator) -> None:
     case = project(
         OrganizationUnitId=BUTTERFLY_UNIT,
@@ -167,6 +180,25 @@ def test_full_generator_numbers_ids_and_refuses_a_given_id(emulator: RunningEmul
     del case["WorkspaceId"]
     ids = [emulator.api("POST", "/workspaces", case).json()["WorkspaceId"] for _ in range(2)]
     assert ids == ["org.bu.00001", "org.bu.00002"]
+
+
+def test_full_ids_skip_numbers_already_taken(emulator: RunningEmulator) -> None:
+    taken = {
+        "WorkspaceId": "org.bu.00001",
+        "Name": "Squatter",
+        "OrganizationUnitId": BUTTERFLY_UNIT,
+        "WorkspaceTypeId": PROJECT_TYPE,
+        "Manager": {"Email": "ana@xyz.com"},
+    }
+    assert emulator.api("POST", "/workspaces", taken).status_code == 201
+    case = {
+        "Name": "Case",
+        "OrganizationUnitId": BUTTERFLY_UNIT,
+        "WorkspaceTypeId": CUSTOMER_CASE_TYPE,
+        "Manager": {"Email": "ana@xyz.com"},
+        "Schema": [{"FieldName": "Customer", "FieldValue": "X"}],
+    }
+    assert emulator.api("POST", "/workspaces", case).json()["WorkspaceId"] == "org.bu.00002"
 
 
 def test_prefix_with_name_generator(emulator: RunningEmulator) -> None:

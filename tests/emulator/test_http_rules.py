@@ -59,6 +59,13 @@ def test_options_lists_methods(emulator: RunningEmulator) -> None:
     assert emulator.api("OPTIONS", "/workspaces").headers["Allow"] == "POST, OPTIONS"
 
 
+def test_routing_comes_before_judging_the_body(emulator: RunningEmulator) -> None:
+    bad_json = {"Content-Type": "application/json"}
+    assert emulator.api("PUT", "/nonsense", data="{", headers=bad_json).status_code == 404
+    text = {"Content-Type": "text/plain"}
+    assert emulator.api("POST", "/workspaces/example", data="x", headers=text).status_code == 405
+
+
 def test_put_without_json_content_type_is_415(emulator: RunningEmulator) -> None:
     response = emulator.api(
         "PUT",
@@ -88,6 +95,16 @@ def test_unparsable_body_is_400(emulator: RunningEmulator, raw: bytes) -> None:
     assert response.status_code == 400
     assert "Message" in response.json()
     assert emulator.api("GET", "/workspaces/example").json()["Name"] == "Project01"
+
+
+@pytest.mark.parametrize("raw", ['{"LifeCycle": ' + "1" * 5000 + "}", "[" * 1000 + "]" * 1000])
+def test_json_the_parser_cannot_take_is_400(emulator: RunningEmulator, raw: str) -> None:
+    response = emulator.api(
+        "PUT", "/workspaces/example", data=raw, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert "x-rate-limit-remaining" in response.headers
+    assert emulator.requests_log()[-1]["status"] == 400
 
 
 def test_method_override_turns_post_into_put(emulator: RunningEmulator) -> None:
@@ -134,6 +151,17 @@ def test_past_the_limit_is_429_until_the_window_resets(emulator: RunningEmulator
     assert int(refused.headers["x-rate-limit-reset"]) == first_reset  # epoch of the window's end
     other = emulator.api("GET", "/organizationUnits", tenant=OTHER_TENANT, token=OTHER_TOKEN)
     assert other.status_code == 200  # the window is per token
+
+
+def test_rate_limit_counts_the_token_not_the_header_spelling(emulator: RunningEmulator) -> None:
+    emulator.configure(rate_limit={"limit": 2, "window": 60})
+    token = "demo-token-contoso"
+    spellings = [f"Basic {token}", f"basic {token}", f"BASIC  {token}"]
+    codes = [
+        emulator.api("GET", "/organizationUnits", token=None, headers={"Authorization": s})
+        for s in spellings
+    ]
+    assert [c.status_code for c in codes] == [200, 200, 429]
 
 
 def test_rate_limit_can_be_switched_off(emulator: RunningEmulator) -> None:

@@ -39,6 +39,12 @@ def put(emulator: RunningEmulator, path: str, body: Any) -> Any:
     return emulator.api("PUT", f"/workspaces/example{path}", body)
 
 
+def schema_with_start(start: str) -> list[dict[str, Any]]:
+    """Every field of SCHEMA, StartDate set to `start` and the rest null."""
+    names = [f["FieldName"] for f in SCHEMA]
+    return [{"FieldName": n, "FieldValue": start if n == "StartDate" else None} for n in names]
+
+
 def test_put_workspace_echoes_the_full_set(emulator: RunningEmulator) -> None:
     response = put(emulator, "", {**FULL_SET, "LifeCycle": 1})
     assert response.status_code == 200
@@ -200,6 +206,23 @@ def test_invalid_schema_put_is_422(emulator: RunningEmulator, body: Any, message
     assert message in response.json()["Message"]
     live = emulator.api("GET", "/workspaces/example").json()
     assert {f["FieldName"]: f["FieldValue"] for f in live["Schema"]}["Customer"] == "Migros"
+
+
+@pytest.mark.parametrize(
+    ("start", "status"),
+    [
+        ("0001-01-01T00:00:00+01:00", 422),
+        ("9999-12-31T23:59:59-01:00", 422),
+        ("0999-01-01", 422),
+        ("1900-01-01", 200),
+    ],
+)
+def test_dates_at_the_edges(emulator: RunningEmulator, start: str, status: int) -> None:
+    response = emulator.api("PUT", "/workspaces/example/schema", schema_with_start(start))
+    assert response.status_code == status
+    if status == 200:
+        stored = json.loads(response.json()["Schema"])[0]["FieldValue"]
+        assert stored == "1900-01-01T00:00:00Z"
 
 
 def test_type_change_within_the_rules(emulator: RunningEmulator) -> None:
