@@ -95,8 +95,15 @@ def missing_required(
     return [
         problem(spec, "/schema", f"schema field '{f.name}' is required by '{wtype.name}'")
         for f in wtype.schema_definition
-        if f.is_required and not (values.get(f.name) or "").strip()
+        if f.is_required
+        and not (values.get(f.name) or "").strip()
+        and not _refused(spec, f.name, values)
     ]
+
+
+def _refused(spec: WorkspaceSpec, name: str, values: dict[str, str | None]) -> bool:
+    """A listed value already reported as wrong: "required" on top would say it twice."""
+    return name in spec.schema and name not in values
 
 
 def check_team(spec: WorkspaceSpec, wtype: WorkspaceType) -> list[Diagnostic]:

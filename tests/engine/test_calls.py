@@ -524,3 +524,21 @@ def test_a_teams_workspace_owner_group_is_owners() -> None:
     plan = update(s, current, wtype=teams)
     (call,) = plan.calls
     assert call.operation == UpdateTeam("example", added=(("Owners", ("ana@xyz.com",)),))
+
+
+def test_a_wrong_required_value_is_said_once() -> None:
+    s = spec(
+        "schema:\n  Topic: x\n  Confidential: maybe",
+        **{
+            "workspaceId: example": "workspaceId: tr.x",
+            "workspaceType: Project": "workspaceType: Team Room",
+        },
+    )
+    required_topic = replace(
+        TEAM_ROOM,
+        schema_definition=tuple(replace(f, is_required=True) for f in TEAM_ROOM.schema_definition),
+    )
+    plan = plan_create(base_plan(s, "tr.x"), resolved(s, required_topic))
+    assert [p.message for p in plan.problems] == [
+        "schema field 'Confidential' (boolean): 'maybe' is not a boolean (true, false, 1 or 0)"
+    ]

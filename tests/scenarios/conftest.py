@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,6 +63,14 @@ class Workspace:
             if e["method"] in ("POST", "PUT")
         ]
 
+    def posts(self) -> int:
+        """How many creates (POST) the emulator saw."""
+        return sum(1 for method, _, _ in self.writes() if method == "POST")
+
+    def state(self) -> Any:
+        """The state file (SEAMLESS_STATE) as JSON."""
+        return json.loads((self.root / "state.json").read_text())
+
     def converge(self) -> dict[str, Any]:
         """Plan, apply, and check: the writes were the planned calls; a new plan is empty."""
         planned = self.plan_json()
@@ -80,3 +90,27 @@ class Workspace:
 @pytest.fixture
 def workspace(emulator: RunningEmulator, tmp_path: Path) -> Workspace:
     return Workspace(emulator, tmp_path)
+
+
+LOCAL_TIME_ZONES = {
+    # POSIX forms (no tz database needed); the sign is inverted: "IST-5:30" is UTC+05:30.
+    "UTC0": 0,
+    "IST-5:30": 5 * 3600 + 1800,  # Asia/Kolkata, as CI runs the suite too
+    "NST+3:30": -(3 * 3600 + 1800),  # America/St_Johns: west of UTC, and a half hour
+}
+
+
+@pytest.fixture(params=list(LOCAL_TIME_ZONES))
+def local_time_zone(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Run the test (CLI and emulator are in this process) with the local time zone set to each.
+
+    Values with and without an offset must come out the same in every zone: a
+    conversion that reads the local zone shifts them and fails the test.
+    """
+    zone: str = request.param
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TZ", zone)
+        time.tzset()
+        assert time.localtime(1_700_000_000).tm_gmtoff == LOCAL_TIME_ZONES[zone]
+        yield zone
+    time.tzset()  # back to the zone the suite runs in

@@ -1,185 +1,17 @@
-"""State: generated ids, lost create answers, locking, prune, and the state commands."""
+"""The state file: where it is, what it records, how it refuses damage, and `reconciler state`."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
-from reconciler.engine.state import state_lock
+from reconciler.engine.state import State, default_state_path, load_state, state_lock
+from tests.fixtures.specs import customer_case, project
 from tests.scenarios.conftest import Workspace
-
-CASE = """
-kind: Workspace
-tenant: contoso
-key: migros-case
-name: Migros claim
-organizationUnit: Butterfly
-workspaceType: Customer Case
-manager: ana@xyz.com
-schema: {Customer: Migros}
-"""
-DEPARTMENT = """
-kind: Workspace
-tenant: contoso
-key: finance
-name: Finance
-organizationUnit: Star Unit
-workspaceType: Department Site
-manager: anita@xyz.com
-schema: {CostCenter: "4711"}
-"""
-PROJECT = """
-kind: Workspace
-tenant: contoso
-workspaceId: {id}
-name: Project {id}
-organizationUnit: Star Unit
-workspaceType: Project
-manager: maria@xyz.com
-"""
-
-
-def posts(workspace: Workspace) -> int:
-    return sum(1 for method, _, _ in workspace.writes() if method == "POST")
-
-
-def state_of(workspace: Workspace) -> Any:
-    return json.loads((workspace.root / "state.json").read_text())
-
-
-def test_lost_answer_of_a_full_create_is_refused_until_imported(workspace: Workspace) -> None:
-    workspace.write("case.yaml", CASE)
-    workspace.emulator.add_fault(action="drop_after_commit", method="POST", path="/workspaces$")
-    failed = workspace.run("apply", str(workspace.specs), "--auto-approve")
-    assert failed.exit_code == 1
-    pending = state_of(workspace)["tenants"]["contoso"]["pending"]
-    assert "migros-case" in pending
-    again = workspace.run("apply", str(workspace.specs), "--auto-approve")
-    assert again.exit_code == 1
-    state_file = workspace.root / "state.json"
-    assert f"state import --state {state_file} --tenant contoso migros-case" in again.stdout
-    assert posts(workspace) == 1  # never a second create
-    imported = workspace.run(
-        "state", "import", "--tenant", "contoso", "migros-case", "org.bu.00001"
-    )
-    assert imported.exit_code == 0, imported.stderr
-    plan = workspace.plan_json()
-    assert [w["action"] for w in plan["workspaces"]] == ["no-op"]
-
-
-def test_lost_answer_of_a_prefix_with_name_create_is_recovered(workspace: Workspace) -> None:
-    workspace.write("department.yaml", DEPARTMENT)
-    workspace.emulator.add_fault(action="drop_after_commit", method="POST", path="/workspaces$")
-    workspace.apply()  # the client finds the workspace at the id the name generates
-    assert posts(workspace) == 1
-    assert state_of(workspace)["tenants"]["contoso"]["keys"] == {"finance": "dep.finance"}
-    assert [w["action"] for w in workspace.plan_json()["workspaces"]] == ["no-op"]
-
-
-def test_an_interrupted_create_is_adopted_next_time(workspace: Workspace) -> None:
-    """A kill between the POST and the record: the intent is there, the workspace too."""
-    workspace.write("department.yaml", DEPARTMENT)
-    (workspace.root / "state.json").write_text(
-        json.dumps(
-            {
-                "version": 1,
-                "tenants": {
-                    "contoso": {
-                        "keys": {},
-                        "managed": [],
-                        "pending": {"finance": {"expected_id": "dep.finance", "since": "x"}},
-                    }
-                },
-            }
-        )
-    )
-    body = {
-        "Name": "Finance",
-        "OrganizationUnitId": "E555522C-6856-4B50-BC00-3D5C17129077",
-        "WorkspaceTypeId": "0C1B8F3E-52A4-4C55-9B9E-2B6B7E0A1D11",
-        "Manager": {"Email": "anita@xyz.com"},
-        "Schema": [{"FieldName": "CostCenter", "FieldValue": "4711"}],
-    }
-    assert workspace.emulator.api("POST", "/workspaces", body).status_code == 201
-    workspace.emulator.control("DELETE", "requests")
-    plan = workspace.plan_json()
-    assert plan["workspaces"][0]["action"] == "update"  # a state write, with no API call
-    assert plan["workspaces"][0]["calls"] == []
-    assert "adopting 'dep.finance'" in plan["workspaces"][0]["problems"][0]["message"]
-    workspace.apply()
-    assert posts(workspace) == 0
-    assert state_of(workspace)["tenants"]["contoso"]["keys"] == {"finance": "dep.finance"}
-
-
-def test_an_unrecorded_workspace_at_the_generated_id_is_not_created_twice(
-    workspace: Workspace,
-) -> None:
-    workspace.write("department.yaml", DEPARTMENT)
-    workspace.apply()
-    (workspace.root / "state.json").unlink()  # the record is lost
-    result = workspace.run("plan", str(workspace.specs))
-    assert result.exit_code == 1
-    assert "--tenant contoso finance dep.finance" in result.stdout
-    assert "state import --state" in result.stdout
-
-
-def test_second_apply_waits_for_the_lock_and_names_the_holder(workspace: Workspace) -> None:
-    workspace.write("case.yaml", CASE)
-    with state_lock(workspace.root / "state.json", 5, "apply"):
-        result = workspace.run(
-            "apply", str(workspace.specs), "--auto-approve", "--lock-timeout", "0.2"
-        )
-    assert result.exit_code == 1
-    assert f"locked by apply (pid {os.getpid()}" in result.stderr
-    assert workspace.writes() == []
-    workspace.apply()  # the lock is free again
-
-
-def test_concurrent_applies_serialize_and_create_once(workspace: Workspace) -> None:
-    workspace.write("case.yaml", CASE)
-    workspace.emulator.add_fault(
-        action="latency", method="POST", path="/workspaces$", latency_ms=500
-    )
-    command = [sys.executable, "-m", "reconciler", "apply", str(workspace.specs), "--auto-approve"]
-    env = {**os.environ, **workspace.env()}
-    runs = [
-        subprocess.Popen(
-            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
-        for _ in range(2)
-    ]
-    results = [(run.wait(timeout=120), run.communicate()) for run in runs]
-    assert [code for code, _ in results] == [0, 0], results
-    assert posts(workspace) == 1
-    assert state_of(workspace)["tenants"]["contoso"]["keys"] == {"migros-case": "org.bu.00001"}
-
-
-def test_prune_closes_exactly_what_left_the_specs(workspace: Workspace) -> None:
-    workspace.write("a.yaml", PROJECT.format(id="pr.41"))
-    workspace.write("b.yaml", PROJECT.format(id="pr.42"))
-    workspace.apply()
-    (workspace.specs / "b.yaml").unlink()
-    without = workspace.plan_json()
-    assert [w["address"] for w in without["workspaces"]] == ["contoso/pr.41"]
-    planned = workspace.plan_json("--prune")
-    closing = [w for w in planned["workspaces"] if w["action"] == "update"]
-    assert [w["address"] for w in closing] == ["contoso/pr.42"]
-    assert closing[0]["calls"][0]["body"]["LifeCycle"] == 1
-    workspace.emulator.control("DELETE", "requests")
-    workspace.apply("--prune")
-    assert [(m, p) for m, p, _ in workspace.writes()] == [("PUT", "/workspaces/pr.42")]
-    assert workspace.emulator.api("GET", "/workspaces/pr.42").json()["LifeCycle"] == 1
-    assert workspace.emulator.api("GET", "/workspaces/pr.41").json()["LifeCycle"] == 0
-    again = workspace.plan_json("--prune")
-    assert {w["action"] for w in again["workspaces"]} == {"no-op"}
 
 
 def test_damaged_state_is_an_error_and_is_left_alone(workspace: Workspace) -> None:
-    workspace.write("case.yaml", CASE)
+    workspace.write("case.yaml", customer_case())
     damaged = '{"version": 1, "tenants": {"contoso": {"keys": {"migros-ca'
     (workspace.root / "state.json").write_text(damaged)
     for args in (["plan"], ["apply", "--auto-approve"]):
@@ -191,8 +23,83 @@ def test_damaged_state_is_an_error_and_is_left_alone(workspace: Workspace) -> No
     assert workspace.writes() == []
 
 
+def test_state_that_would_lose_data_is_refused(workspace: Workspace) -> None:
+    path = workspace.root / "state.json"
+    workspace.write("case.yaml", customer_case("acme-case"))
+    for body in (
+        {"version": 1, "comment": "mine", "tenants": {}},
+        {"version": 1, "tenants": {"contoso": {"keys": {"Old": "dep.old", "old": "dep.x"}}}},
+    ):
+        text = json.dumps(body)
+        path.write_text(text)
+        result = workspace.run("plan", str(workspace.specs))
+        assert result.exit_code == 1
+        assert "left as it is" in result.stderr
+        assert path.read_text() == text
+
+
+def test_state_problems_are_messages(workspace: Workspace, tmp_path: Path) -> None:
+    workspace.write("case.yaml", customer_case("acme-case"))
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    result = workspace.run(
+        "apply", str(workspace.specs), "--auto-approve", "--state", str(blocker / "state.json")
+    )
+    assert result.exit_code == 1
+    assert "cannot lock the state" in result.stderr
+    out = workspace.run("plan", str(workspace.specs), "--out", str(tmp_path / "no" / "p.json"))
+    assert out.exit_code == 1
+    assert "cannot write the plan" in out.stderr
+    (tmp_path / "bad.json").write_text("[]")
+    bad = workspace.run("apply", "--plan", str(tmp_path / "bad.json"), "--auto-approve")
+    assert bad.exit_code == 1
+    assert "not a JSON object" in bad.stderr
+    for output in (result, out, bad):
+        assert "Traceback" not in output.output + output.stderr
+
+
+def test_keys_match_without_case(workspace: Workspace) -> None:
+    workspace.write("a.yaml", customer_case("case1"))
+    workspace.apply()
+    workspace.write("a.yaml", customer_case("Case1"))
+    assert [w["action"] for w in workspace.plan_json()["workspaces"]] == ["no-op"]
+
+
+def test_state_path_defaults_beside_the_specs(workspace: Workspace) -> None:
+    workspace.write("a.yaml", project("pr.43"))
+    result = workspace.run(
+        "apply", str(workspace.specs), "--auto-approve", without=("SEAMLESS_STATE",)
+    )
+    assert result.exit_code == 0, result.stderr
+    assert (workspace.specs / ".reconciler" / "state.json").exists()
+
+
+def test_default_state_path_does_not_depend_on_the_order(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    one = default_state_path([tmp_path / "a", tmp_path / "b"])
+    other = default_state_path([tmp_path / "b", tmp_path / "a"])
+    assert one == other == tmp_path.resolve() / ".reconciler" / "state.json"
+    assert (
+        default_state_path([tmp_path / "a"])
+        == (tmp_path / "a").resolve() / ".reconciler" / "state.json"
+    )
+
+
+def test_a_subset_of_the_specs_finds_the_state_above(workspace: Workspace) -> None:
+    (workspace.specs / "a").mkdir(parents=True)
+    (workspace.specs / "a" / "case.yaml").write_text(customer_case("acme-case"))
+    unset = ("SEAMLESS_STATE",)
+    whole = workspace.run("apply", str(workspace.specs), "--auto-approve", without=unset)
+    assert whole.exit_code == 0, whole.stderr
+    subset = workspace.run("apply", str(workspace.specs / "a"), "--auto-approve", without=unset)
+    assert subset.exit_code == 1
+    assert "probably part of a larger set" in subset.stderr
+    assert workspace.posts() == 1
+
+
 def test_state_commands(workspace: Workspace) -> None:
-    workspace.write("case.yaml", CASE)
+    workspace.write("case.yaml", customer_case())
     workspace.apply()
     state = ["--state", str(workspace.root / "state.json")]
     listed = workspace.run("state", "list", *state)
@@ -217,10 +124,12 @@ def test_state_commands(workspace: Workspace) -> None:
     assert "A live process holds the lock" in held.stderr
 
 
-def test_state_path_defaults_beside_the_specs(workspace: Workspace, tmp_path: Path) -> None:
-    workspace.write("a.yaml", PROJECT.format(id="pr.43"))
+def test_a_managed_workspace_can_be_dropped(workspace: Workspace) -> None:
+    path = workspace.root / "state.json"
+    state = State(path)
+    state.manage("contoso", ["gone.ws"])
     result = workspace.run(
-        "apply", str(workspace.specs), "--auto-approve", without=("SEAMLESS_STATE",)
+        "state", "forget", "--tenant", "contoso", "--managed", "gone.ws", "--state", str(path)
     )
     assert result.exit_code == 0, result.stderr
-    assert (workspace.specs / ".reconciler" / "state.json").exists()
+    assert load_state(path).tenants["contoso"].managed == set()
