@@ -9,7 +9,10 @@ One rule for all of them: surrounding blanks dropped, then `str.lower()`.
 `lower()`, not `casefold()`: the service is a .NET application, whose
 case-insensitive comparisons (`ToLowerInvariant`, `OrdinalIgnoreCase`) do not
 fold "ß" into "ss" the way `casefold()` does; two keys that differ only there
-are two workspaces to the service, so they are two to us as well.
+are two workspaces to the service, so they are two to us as well. One known
+difference remains: Python lowers a final capital sigma to "ς", .NET to "σ";
+identities are compared only with each other, never with the service's
+folding, so it matters only for two spellings that differ in that letter.
 Pure functions, no I/O.
 """
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from reconciler.emulator.errors import Unprocessable
@@ -97,17 +97,57 @@ def field_value(definition: FieldDefinition, value: Any) -> str | None:
     return stored
 
 
+_ACCEPTED_FORMS = (
+    "%Y-%m-%d",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S.%f",
+)
+"""The extended ISO 8601 forms the document's samples use (a blank may stand for the T)."""
+
+
+def _split_offset(text: str, value: str, where: str) -> tuple[str, timezone]:
+    """'…+02:00', '…+0200' or '…+02' -> the local part and its zone; no sign: UTC."""
+    for width, hours_at, minutes_at in ((6, 1, 4), (5, 1, 3), (3, 1, None)):
+        sign, tail = text[-width], text[-width + 1 :]
+        if sign not in "+-" or (width == 6 and tail[2] != ":"):
+            continue
+        digits = tail.replace(":", "")
+        if not digits.isdigit():
+            continue
+        hours = int(tail[hours_at - 1 : hours_at + 1])
+        minutes = int(tail[minutes_at - 1 :]) if minutes_at else 0
+        if hours > 23 or minutes > 59:
+            raise Unprocessable(f"{where}: '{value}' is not an ISO 8601 datetime.")
+        offset = timedelta(hours=hours, minutes=minutes)
+        return text[:-width], timezone(-offset if sign == "-" else offset)
+    return text, timezone.utc
+
+
 def _utc_timestamp(value: str, where: str) -> str:
     text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
+    zone = timezone.utc
+    if text[-1:] in ("Z", "z") and "T" in text.upper():
+        text = text[:-1]
+    elif len(text) > 13 and "T" in text.upper():
+        text, zone = _split_offset(text, value, where)
+    if len(text) > 10 and text[10] in " t":
+        text = text[:10] + "T" + text[11:]
+    if len(text) > 20 and text[19] == ",":
+        text = text[:19] + "." + text[20:]
+    if len(text) > 26 and text[19] == ".":
+        text = text[:26]  # strptime's %f takes six digits at most; the rest is cut anyway
+    parsed = None
+    for form in _ACCEPTED_FORMS:
+        try:
+            parsed = datetime.strptime(text, form)
+            break
+        except ValueError:
+            continue
+    if parsed is None or not text[:4].isdigit() or len(text.split("T")[0]) != 10:
+        raise Unprocessable(f"{where}: '{value}' is not an ISO 8601 datetime.")
     try:
-        parsed = datetime.fromisoformat(text)
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=timezone.utc)
-        utc = parsed.astimezone(timezone.utc)
-    except ValueError:
-        raise Unprocessable(f"{where}: '{value}' is not an ISO 8601 datetime.") from None
+        utc = parsed.replace(tzinfo=zone).astimezone(timezone.utc)
     except OverflowError:
         raise Unprocessable(f"{where}: '{value}' is out of the range of dates.") from None
     if not 1900 <= utc.year <= 9999:
