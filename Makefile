@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint demo bench clean emulator
+.PHONY: install test lint demo bench clean emulator mutation
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ bench: $(STAMP)
 	$(BIN)/python bench/client_rate_limit.py
 	$(BIN)/python bench/plan_bench.py --workspaces 100 1000
 	$(BIN)/python bench/plan_bench.py --workspaces 120 --rate-limit 100/60
+
+# Mutation testing of reconciler/engine, reconciler/api/wire and reconciler/identity.py
+# (long; not part of `make test`). Options: make mutation MUTATION_ARGS="--fast-only --limit 200"
+mutation: $(STAMP)
+	$(BIN)/python scripts/mutation.py $(MUTATION_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -10,7 +10,7 @@ One rule for all of them: surrounding blanks dropped, then `str.lower()`.
 case-insensitive comparisons (`ToLowerInvariant`, `OrdinalIgnoreCase`) do not
 fold "ß" into "ss" the way `casefold()` does; two keys that differ only there
 are two workspaces to the service, so they are two to us as well. One known
-difference remains: Python lowers a final capital sigma to "ς", .NET to "σ";
+difference remains: Python lowers a final capital sigma to the final form (U+03C2), .NET to U+03C3;
 identities are compared only with each other, never with the service's
 folding, so it matters only for two spellings that differ in that letter.
 Pure functions, no I/O.
