@@ -32,13 +32,6 @@ class TeamDelta:
     def empty(self) -> bool:
         return not self.added and not self.removed
 
-    def body(self) -> dict[str, list[dict[str, object]]]:
-        """The PUT team body: Added and Removed collections of {Group, Members}."""
-        return {
-            "Added": [{"Group": g, "Members": m} for g, m in self.added.items()],
-            "Removed": [{"Group": g, "Members": m} for g, m in self.removed.items()],
-        }
-
 
 def live_groups(team: tuple[TeamGroup, ...]) -> dict[str, list[str]]:
     """Group (as PUT names it) -> members, from the live "<Name> <Group>" groups."""

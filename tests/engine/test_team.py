@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 import pytest
 
+from reconciler.api import wire
 from reconciler.api.models import TeamGroup
 from reconciler.engine.team import (
     ALLOWED_GROUPS,
@@ -30,6 +31,14 @@ BY_MANAGER, BY_MANAGERS, BY_OWNERS = (
     "implied by Managers",
     "implied by Owners",
 )
+
+
+def body(delta: TeamDelta) -> dict[str, object]:
+    """The PUT team body the delta becomes, as wire writes it."""
+    return wire.team_body(
+        tuple((g, tuple(m)) for g, m in delta.added.items()),
+        tuple((g, tuple(m)) for g, m in delta.removed.items()),
+    )
 
 
 def add(group: str, member: str, reason: str | None = None) -> FieldChange:
@@ -214,7 +223,7 @@ def test_listed_members_added_and_unlisted_removed() -> None:
     assert result.removed == {"Members": [OLD]}
     assert result.changes == (add("Members", ANA), remove("Members", OLD))
     assert result.empty is False
-    assert result.body() == {
+    assert body(result) == {
         "Added": [{"Group": "Members", "Members": [ANA]}],
         "Removed": [{"Group": "Members", "Members": [OLD]}],
     }
@@ -225,7 +234,7 @@ def test_in_sync_team_is_empty() -> None:
     result = delta({"Members": (ANA,), "Managers": ()}, live)
     assert result == TeamDelta({}, {}, ())
     assert result.empty is True
-    assert result.body() == {"Added": [], "Removed": []}
+    assert body(result) == {"Added": [], "Removed": []}
 
 
 def test_case_insensitive_match_keeps_the_live_spelling() -> None:
@@ -294,7 +303,7 @@ def test_new_owners_are_not_sent_to_members_twice() -> None:
         add("Managers", BOSS, BY_MANAGER),
         add("Members", ANA),
     )
-    assert result.body()["Added"] == [
+    assert body(result)["Added"] == [
         {"Group": "Managers", "Members": [TOM, BOSS]},
         {"Group": "Members", "Members": [ANA]},
     ]
@@ -347,7 +356,7 @@ def test_group_order_of_adds_removes_and_changes() -> None:
         add("Visitors", ANA),
         remove("Visitors", OLD),
     )
-    assert result.body() == {
+    assert body(result) == {
         "Added": [
             {"Group": "Members", "Members": [TOM]},
             {"Group": "Visitors", "Members": [ANA]},
