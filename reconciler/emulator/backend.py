@@ -126,16 +126,14 @@ class Backend:
                 self.store.put(tenant.name, doc)
         return doc
 
-    def _ready(self, tenant: TenantConfig, workspace_id: str, *, open_only: bool) -> dict[str, Any]:
+    def _ready(self, tenant: TenantConfig, workspace_id: str) -> dict[str, Any]:
+        """The workspace, Ready for a write. A closed one takes every write too: the API
+        document states no restriction on a closed workspace (design.md, reading 15)."""
         doc = self._existing(tenant, workspace_id)
         stages.advance_if_due(doc)  # time passes for writers too, not only for pollers
         if doc["Stage"] != stages.READY:
             stage = stages.STATUS_NAMES[doc["Stage"]]
             raise Unprocessable(f"Workspace '{doc['WorkspaceId']}' is not ready (Stage: {stage}).")
-        if open_only and doc["LifeCycle"] == 1:
-            raise Unprocessable(
-                f"Workspace '{doc['WorkspaceId']}' is closed; reopen it (LifeCycle 0) first."
-            )
         return doc
 
     # -- workspaces: update ------------------------------------------------------------------
@@ -144,7 +142,7 @@ class Backend:
         """PUT workspaces/{id}: the full set of Name, LifeCycle, Manager and Deputy."""
         tenant = self.tenant(tenant_name)
         with self.store.transaction():
-            doc = self._ready(tenant, workspace_id, open_only=False)
+            doc = self._ready(tenant, workspace_id)
             body = validation.require_object(body, "workspace")
             name = validation.require_string(body, "Name")
             life_cycle = validation.life_cycle(body)
@@ -163,7 +161,7 @@ class Backend:
         """PUT workspaces/{id}/team: removals, then additions; a status for every member named."""
         tenant = self.tenant(tenant_name)
         with self.store.transaction():
-            doc = self._ready(tenant, workspace_id, open_only=True)
+            doc = self._ready(tenant, workspace_id)
             added, removed = validation.team_sections(body)
             wtype = tenant.types[doc["TypeId"]]
             team = doc["Team"]
@@ -176,7 +174,7 @@ class Backend:
         """PUT workspaces/{id}/schema: every FieldName of the type, exactly once."""
         tenant = self.tenant(tenant_name)
         with self.store.transaction():
-            doc = self._ready(tenant, workspace_id, open_only=True)
+            doc = self._ready(tenant, workspace_id)
             wtype = tenant.types[doc["TypeId"]]
             values = validation.schema_entries(body, wtype)
             missing = [f.name for f in wtype.fields if f.name not in values]
@@ -198,7 +196,7 @@ class Backend:
         """PUT workspaces/{id}/workspaceType: a change `type_change` allows, with its UnitTypeId."""
         tenant = self.tenant(tenant_name)
         with self.store.transaction():
-            doc = self._ready(tenant, workspace_id, open_only=True)
+            doc = self._ready(tenant, workspace_id)
             body = validation.require_object(body, "workspace type")
             type_id = validation.require_string(body, "Id").upper()
             current = tenant.types[doc["TypeId"]]

@@ -17,7 +17,7 @@ from reconciler.api.models import Person as LivePerson
 from reconciler.engine import rules
 from reconciler.engine.diff import field_changes
 from reconciler.engine.live import Catalog, LiveWorkspace
-from reconciler.engine.team import after_manager_change, live_groups, team_delta
+from reconciler.engine.team import OWNER_GROUP, after_manager_change, live_groups, team_delta
 from reconciler.identity import email_key, same_account, same_catalog_id
 from reconciler.model.diagnostics import Diagnostic
 from reconciler.model.operations import (
@@ -179,9 +179,11 @@ def plan_update(base: WorkspacePlan, resolved: Resolved, live: LiveWorkspace) ->
         return errored(base, problems)
     prop_changes = _property_changes(spec, workspace, values)
     schema_calls = _schema_call(spec, wtype, workspace, values, prop_changes, problems)
-    team_calls, team_changes = _team_call(spec, wtype, workspace, live)
+    split = _close_needs_two_puts(spec, wtype, workspace)
+    manager_first = not (spec.closed and not workspace.closed) or split
+    team_calls, team_changes = _team_call(spec, wtype, workspace, live, manager_first)
     inner = type_calls + schema_calls + team_calls
-    calls = _ordered_workspace_puts(spec, workspace, prop_changes, inner, problems)
+    calls = _with_workspace_put(spec, workspace, prop_changes, inner, split)
     if _has_errors(problems):
         return errored(base, problems)
     changes = type_changes + prop_changes + team_changes
@@ -275,14 +277,25 @@ def _schema_call(
 
 
 def _team_call(
-    spec: WorkspaceSpec, wtype: WorkspaceType, workspace: Workspace, live: LiveWorkspace
+    spec: WorkspaceSpec,
+    wtype: WorkspaceType,
+    workspace: Workspace,
+    live: LiveWorkspace,
+    manager_first: bool,
 ) -> tuple[list[ApiCall], list[FieldChange]]:
+    """The team PUT, against the groups as they will be when it runs.
+
+    `manager_first`: the workspace PUT (and so a manager change, with its
+    effect on the owner group) comes before the team PUT.
+    """
     if not spec.team or live.team is None:
         return [], []
-    old_manager = workspace.manager.email if workspace.manager else None
-    groups = after_manager_change(
-        live_groups(live.team), wtype.provisioning_type, old_manager, spec.manager.email
-    )
+    groups = live_groups(live.team)
+    if manager_first:
+        old_manager = workspace.manager.email if workspace.manager else None
+        groups = after_manager_change(
+            groups, wtype.provisioning_type, old_manager, spec.manager.email
+        )
     delta = team_delta(spec.team, groups, wtype.provisioning_type, spec.manager.email)
     if delta.empty:
         return [], list(delta.changes)
@@ -296,40 +309,43 @@ def _groups(members: dict[str, list[str]]) -> Groups:
     return tuple((group, tuple(accounts)) for group, accounts in members.items())
 
 
-def _ordered_workspace_puts(
+def _close_needs_two_puts(spec: WorkspaceSpec, wtype: WorkspaceType, workspace: Workspace) -> bool:
+    """A close goes last; a manager change with it would then drop the old manager from the
+    owner group after the team PUT. Only when the spec keeps him there does that undo the
+    team PUT: then the manager changes first and the close comes in a second PUT.
+    """
+    if not spec.closed or workspace.closed or workspace.manager is None:
+        return False
+    old = workspace.manager.email
+    owners = spec.team.get(OWNER_GROUP[wtype.provisioning_type], ())
+    return not same_account(old, spec.manager.email) and any(same_account(old, m) for m in owners)
+
+
+def _with_workspace_put(
     spec: WorkspaceSpec,
     workspace: Workspace,
     prop_changes: list[FieldChange],
     inner: list[ApiCall],
-    problems: list[Diagnostic],
+    split: bool,
 ) -> list[ApiCall]:
-    """Wrap type/schema/team calls in the workspace PUTs: reopen first, close last.
+    """Type, schema and team calls with one workspace PUT: a reopen first, a close last.
 
-    The service refuses team, schema and type changes on a closed workspace, so
-    those run while it is open; a PUT is the full set of Name, LifeCycle,
-    Manager and Deputy.
+    One PUT carries every property change (Name, LifeCycle, Manager, Deputy:
+    a PUT is the full set). It goes first, so a reopened workspace takes the
+    other calls while open, unless it closes the workspace: then it goes last.
+    The API document accepts those calls on a closed workspace (design.md,
+    reading 15); the order keeps them safe if the real service is stricter.
     """
-    props = [c for c in prop_changes if c.path[0] not in ("schema", "lifeCycle")]
-    live_closed, closing = workspace.closed, spec.closed
-    if not inner:
-        if props or live_closed != closing:
-            return [_workspace_put(spec, workspace, closing, "update workspace")]
-        return []
-    if live_closed and closing:
-        message = (
-            "the workspace is closed and the service refuses team, schema and type changes "
-            "on a closed workspace: set lifeCycle: active to change them"
-        )
-        problems.append(rules.problem(spec, "/lifeCycle", message))
-        return []
-    calls = []
-    if props or live_closed:
-        summary = "reopen workspace" if live_closed else "update workspace"
-        calls.append(_workspace_put(spec, workspace, False, summary))
-    calls += inner
+    if not any(c.path[0] != "schema" for c in prop_changes):
+        return inner
+    closing = spec.closed and not workspace.closed
+    if closing and split:
+        first = _workspace_put(spec, workspace, False, "update workspace")
+        return [first, *inner, _workspace_put(spec, workspace, True, "close workspace")]
     if closing:
-        calls.append(_workspace_put(spec, workspace, True, "close workspace"))
-    return calls
+        return [*inner, _workspace_put(spec, workspace, True, "close workspace")]
+    summary = "reopen workspace" if workspace.closed and not spec.closed else "update workspace"
+    return [_workspace_put(spec, workspace, spec.closed, summary), *inner]
 
 
 def _workspace_put(

@@ -256,16 +256,22 @@ def test_type_change_refusals(emulator: RunningEmulator, type_id: str, message: 
     assert message in response.json()["Message"]
 
 
-def test_closed_workspace_takes_no_team_schema_or_type_change(emulator: RunningEmulator) -> None:
+def test_closed_workspace_takes_team_schema_and_type_changes(emulator: RunningEmulator) -> None:
+    """The API document states no restriction on a closed workspace (design.md, reading 15)."""
     put(emulator, "", {**FULL_SET, "LifeCycle": 1})
     for path, body in (
-        ("/team", {"Added": [{"Group": "Members", "Members": ["bob@xyz.com"]}]}),
+        ("/team", {"Added": [{"Group": "Members", "Members": ["bob@xyz.com"]}], "Removed": []}),
         ("/schema", SCHEMA),
         ("/workspaceType", {"Id": PROJECT_PLUS_TYPE}),
     ):
         response = put(emulator, path, body)
-        assert response.status_code == 422
-        assert "closed" in response.json()["Message"]
+        assert response.status_code == 200, response.text
+    workspace = emulator.api("GET", "/workspaces/example").json()
+    assert workspace["LifeCycle"] == 1  # and it stays closed
+    members = {
+        g["Group"]: g["Members"] for g in emulator.api("GET", "/workspaces/example/team").json()
+    }
+    assert "bob@xyz.com" in members["Project01 Members"]
     assert put(emulator, "", FULL_SET).status_code == 200  # reopening is allowed
 
 

@@ -396,6 +396,14 @@ def test_reopen_first_and_close_last() -> None:
         ("update schema (1 field(s))", None),
     ]
     close = update(spec("lifeCycle: closed\nschema:\n  Phase: Closure"), live())
+    stays = update(spec("lifeCycle: closed\nschema:\n  Phase: Closure"), live(closed=True))
+    assert [c.summary for c in stays.calls] == ["update schema (1 field(s))"]
+    renamed_closed = update(
+        spec("lifeCycle: closed", **{"name: Project01": "name: Orange"}), live(closed=True)
+    )
+    assert [(c.summary, c.body["LifeCycle"]) for c in renamed_closed.calls] == [
+        ("update workspace", 1)
+    ]
     assert [
         (c.summary, c.body.get("LifeCycle") if isinstance(c.body, dict) else None)
         for c in close.calls
@@ -464,21 +472,8 @@ def test_reopen_first_and_close_last() -> None:
                 )
             ],
         ),
-        (
-            spec("lifeCycle: closed\nschema:\n  Phase: Closure"),
-            live(closed=True),
-            TYPES[0],
-            [
-                (
-                    "error",
-                    "the workspace is closed and the service refuses team, schema and type "
-                    "changes on a closed workspace: set lifeCycle: active to change them",
-                    7,
-                )
-            ],
-        ),
     ],
-    ids=["unit-change", "type-schema", "type-inactive", "busy", "failed", "closed-stays-closed"],
+    ids=["unit-change", "type-schema", "type-inactive", "busy", "failed"],
 )
 def test_update_refusals_name_the_line(
     s: WorkspaceSpec,

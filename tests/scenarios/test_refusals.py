@@ -296,18 +296,6 @@ def test_a_required_field_cannot_be_cleared(workspace: Workspace) -> None:
     assert_refused(workspace, spec, "Topic:", "schema field 'Topic' is required")
 
 
-def test_a_closed_workspace_takes_no_schema_change(workspace: Workspace) -> None:
-    closed = {"Name": "Project01", "LifeCycle": 1, "Manager": {"Email": "marko@xyz.com"}}
-    assert workspace.emulator.api("PUT", "/workspaces/example", closed).status_code == 200
-    workspace.emulator.control("DELETE", "requests")
-    spec = example(life_cycle="closed", schema={"Phase": "Closure"})
-    message = (
-        "the workspace is closed and the service refuses team, schema and type changes on a "
-        "closed workspace: set lifeCycle: active to change them"
-    )
-    assert_refused(workspace, spec, "lifeCycle:", message)
-
-
 def test_datetime_years_are_counted_in_utc(workspace: Workspace, local_time_zone: str) -> None:
     """1900-01-01 (UTC) is the first day taken; 00:30 at +01:00 is still 1899 in UTC."""
     early = project("pr.52", schema={"StartDate": "1900-01-01T00:30:00+01:00"})

@@ -308,15 +308,58 @@ def test_close_comes_last_after_the_changes(workspace: Workspace) -> None:
     )
     writes = applied(workspace, spec)
     assert [(m, p) for m, p, _ in writes] == [
-        ("PUT", "/workspaces/example"),
         ("PUT", "/workspaces/example/schema"),
         ("PUT", "/workspaces/example/team"),
         ("PUT", "/workspaces/example"),
     ]
-    opened = {"Name": "Orange", "LifeCycle": 0, "Manager": MARKO, "Deputy": ANA}
-    assert writes[0][2] == opened  # the rename, while the workspace is open
-    assert writes[-1][2] == {**opened, "LifeCycle": 1}
+    # One workspace PUT: the rename rides with the close, last.
+    assert writes[-1][2] == {"Name": "Orange", "LifeCycle": 1, "Manager": MARKO, "Deputy": ANA}
     assert live(workspace, "example")["LifeCycle"] == 1
+
+
+def test_a_closed_workspace_that_stays_closed_gets_only_its_team_put(
+    workspace: Workspace,
+) -> None:
+    applied(workspace, example(life_cycle="closed"))
+    writes = applied(
+        workspace, example(life_cycle="closed", team={"Visitors": ["michael@xyz.com"]})
+    )
+    assert writes == [
+        (
+            "PUT",
+            "/workspaces/example/team",
+            {"Added": [], "Removed": [{"Group": "Visitors", "Members": ["AD_Visitors"]}]},
+        )
+    ]
+    assert live(workspace, "example")["LifeCycle"] == 1
+
+
+def test_a_close_with_a_manager_change_converges_in_one_apply(workspace: Workspace) -> None:
+    spec = example(life_cycle="closed", manager="bob@xyz.com", team={"Managers": ["tom@xyz.com"]})
+    writes = applied(workspace, spec)
+    assert [(m, p) for m, p, _ in writes] == [
+        ("PUT", "/workspaces/example/team"),
+        ("PUT", "/workspaces/example"),
+    ]
+    assert writes[-1][2]["LifeCycle"] == 1 and writes[-1][2]["Manager"] == {"Email": "bob@xyz.com"}
+
+
+def test_a_close_that_keeps_the_old_manager_an_owner_changes_the_manager_first(
+    workspace: Workspace,
+) -> None:
+    spec = example(
+        life_cycle="closed",
+        manager="bob@xyz.com",
+        team={"Managers": ["tom@xyz.com", "marko@xyz.com"]},
+    )
+    writes = applied(workspace, spec)
+    # The manager change drops the old manager from Managers; the spec keeps him, so
+    # the team PUT must come after it, and the close takes a second PUT, last.
+    assert [(m, p, b.get("LifeCycle") if isinstance(b, dict) else None) for m, p, b in writes] == [
+        ("PUT", "/workspaces/example", 0),
+        ("PUT", "/workspaces/example/team", None),
+        ("PUT", "/workspaces/example", 1),
+    ]
 
 
 def test_reopen_comes_first(workspace: Workspace) -> None:
