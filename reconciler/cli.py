@@ -121,7 +121,7 @@ def plan(
     "--plan",
     "saved_plan",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Apply a plan saved with `plan --out`; refused if live state has moved since.",
+    help="Apply a plan saved with `plan --out`, without asking again; refused if stale.",
 )
 @click.option("--no-wait", is_flag=True, help="Do not wait for new workspaces to be Ready.")
 @click.option(
@@ -152,7 +152,7 @@ def apply(
     Examples:
       reconciler apply specs/
       reconciler apply specs/ --auto-approve
-      reconciler apply --plan plan.json --auto-approve
+      reconciler apply --plan plan.json
     """
     if saved_plan is None:
         _need_paths(request.paths)
@@ -161,6 +161,27 @@ def apply(
     request = dataclasses.replace(request, lock_timeout=lock_timeout)
     apply_request = ApplyRequest(saved_plan, auto_approve, _confirmed, not no_wait, wait_timeout)
     sys.exit(commands.run_apply(request, apply_request))
+
+
+@cli.command()
+@click.argument("plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for machines, markdown for pull requests.",
+)
+def show(plan_file: Path, output_format: str) -> None:
+    """Render a plan saved with `plan --out`, without applying it (no network).
+
+    \b
+    Examples:
+      reconciler show plan.json
+      reconciler show plan.json --format markdown >> "$GITHUB_STEP_SUMMARY"
+    """
+    sys.exit(commands.run_show(plan_file, output_format))
 
 
 def _confirmed() -> bool:

@@ -99,6 +99,13 @@ def plan_options(func: Any) -> Any:
             help="Refuse a plan that removes more team members than this, over the run.",
         ),
         click.option(
+            "--max-closes",
+            type=click.IntRange(min=0),
+            default=5,
+            show_default=True,
+            help="Refuse a plan that closes more workspaces than this (spec or --prune).",
+        ),
+        click.option(
             "--state",
             "state_path",
             envvar="SEAMLESS_STATE",
@@ -123,7 +130,15 @@ def _as_request(func: Any) -> Any:
 
     @functools.wraps(func)
     def wrapper(**kwargs: Any) -> Any:
-        shared = ("paths", "connection", "targets", "max_removals", "state_path", "prune")
+        shared = (
+            "paths",
+            "connection",
+            "targets",
+            "max_removals",
+            "max_closes",
+            "state_path",
+            "prune",
+        )
         request = PlanRequest(*(kwargs.pop(name) for name in shared))
         return func(request=request, **kwargs)
 

@@ -4,7 +4,13 @@ No click and no decisions here: the CLI parses, the engine decides, these
 modules connect the two, print, and return an `ExitCode`.
 """
 
-from reconciler.commands.planning import ApplyRequest, PlanRequest, run_apply, run_plan
+from reconciler.commands.planning import (
+    ApplyRequest,
+    PlanRequest,
+    run_apply,
+    run_plan,
+    run_show,
+)
 from reconciler.commands.state import (
     run_state_forget,
     run_state_import,
@@ -19,6 +25,7 @@ __all__ = [
     "PlanRequest",
     "run_apply",
     "run_plan",
+    "run_show",
     "run_state_forget",
     "run_state_import",
     "run_state_list",

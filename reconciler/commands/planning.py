@@ -49,6 +49,7 @@ class PlanRequest:
     connection: ConnectionSettings
     targets: tuple[str, ...] = ()
     max_removals: int = 10
+    max_closes: int = 5
     state_path: Path | None = None
     prune: bool = False
     lock_timeout: float = 60.0
@@ -97,6 +98,7 @@ def build_plan(request: PlanRequest) -> tuple[Plan, State]:
         created_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         targets=request.targets,
         max_removals=request.max_removals,
+        max_closes=request.max_closes,
         prune=request.prune,
     )
     with (
@@ -118,9 +120,29 @@ def run_plan(
         except OSError as exc:
             raise ReconcilerError(f"cannot write the plan to {out_file}: {exc}") from exc
     out(render(plan, output_format), newline=False)
+    if out_file is not None:
+        err(_saved_note(plan, out_file))
     if plan.errored:
         return ExitCode.ERROR
-    return ExitCode.CHANGES if detailed_exitcode and plan.has_changes else ExitCode.OK
+    return ExitCode.CHANGES if detailed_exitcode and plan.pending else ExitCode.OK
+
+
+def _saved_note(plan: Plan, path: Path) -> str:
+    """Terraform's habit: say where the plan went and how to apply exactly it."""
+    if plan.errored:
+        return f"Saved the plan to {path}. It has errors, so apply would refuse it."
+    if not plan.has_changes:
+        return f"Saved the plan to {path}. It has no changes to apply."
+    return (
+        f"Saved the plan to {path}. To make exactly these changes, run:\n"
+        f"  reconciler apply --plan {path}"
+    )
+
+
+def run_show(path: Path, output_format: str) -> ExitCode:
+    """`reconciler show`: render a saved plan without applying it (no network)."""
+    out(render(load_saved_plan(path), output_format), newline=False)
+    return ExitCode.OK
 
 
 def render(plan: Plan, output_format: str) -> str:
@@ -166,7 +188,9 @@ def _apply(
     if plan.errored:
         err("Apply refused: the plan has errors. Nothing was changed.")
         return ExitCode.ERROR
-    if plan.has_changes and not apply.auto_approve and not apply.confirm():
+    # A saved plan was reviewed (that is why it was saved): apply it without asking again.
+    asks = not apply.auto_approve and apply.saved_plan is None
+    if plan.has_changes and asks and not apply.confirm():
         err("Apply cancelled. Nothing was changed.")
         return ExitCode.ERROR
     options = ApplyOptions(apply.wait, apply.wait_timeout, on_progress=err)

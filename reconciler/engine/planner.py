@@ -25,6 +25,8 @@ from reconciler.engine.calls import (
     plan_create,
     plan_update,
 )
+from reconciler.engine.guards import close_guard, removal_guard
+from reconciler.engine.leaving import left_the_specs, prune
 from reconciler.engine.live import (
     AmbiguousReference,
     Catalog,
@@ -51,6 +53,7 @@ class PlanOptions:
     created_at: str
     targets: tuple[str, ...] = ()
     max_removals: int = 10
+    max_closes: int = 5
     prune: bool = False
     """Close managed workspaces (in the state) that the specs no longer hold."""
 
@@ -63,12 +66,13 @@ def make_plan(
     on_progress: Callable[[int, int], None] | None = None,
 ) -> Plan:
     """Read what the specs need and plan every workspace."""
-    chosen = [s for s in specs if _targeted(s, options.targets)]
-    unmatched = [t for t in options.targets if not any(_targeted(s, (t,)) for s in specs)]
+    chosen = [s for s in specs if _targeted(s, options.targets, state)]
+    unmatched = [t for t in options.targets if not any(_targeted(s, (t,), state) for s in specs)]
     if unmatched:
         raise ReconcilerError(
             f"--target {', '.join(unmatched)} matches no workspace in the specs "
-            "(give an address such as contoso/pr.01, a workspaceId or a key)"
+            "(give an address such as contoso/pr.01, a workspaceId, a key, or the id "
+            "the state records for a key)"
         )
     catalogs = {t: _catalog(clients[t], t) for t in sorted({s.tenant for s in chosen})}
     resolved = _one_spec_per_workspace([resolve(s, catalogs[s.tenant], state) for s in chosen])
@@ -78,22 +82,53 @@ def make_plan(
     lives = dict(zip((id(r) for r in readable), results, strict=True))
     workspaces = [plan_workspace(r, lives.get(id(r))) for r in resolved]
     notices: list[Diagnostic] = []
-    if options.prune and options.targets:
-        notices.append(Diagnostic.warning("--prune is skipped with --target"))
-    elif options.prune:
-        workspaces += _prune(resolved, state, clients)
+    leaving: list[str] = []
+    if options.targets:
+        notices.append(_partial_notice(len(chosen), len(specs), options.prune))
+    else:
+        # Every document counts, resolved or not: one with an error is still in the specs.
+        in_specs = [(r.spec.tenant, r.workspace_id or _written_id(r.spec, state)) for r in resolved]
+        left = left_the_specs(in_specs, state, catalogs)
+        if options.prune:
+            workspaces += prune(left, clients)
+        else:
+            leaving = [f"{r.tenant}/{r.workspace_id}" for r in left]
     workspaces.sort(key=lambda w: w.address)
+    guards = [
+        *removal_guard(workspaces, options.max_removals),
+        *close_guard(workspaces, options.max_closes),
+    ]
     return Plan(
         api_url=options.api_url,
         created_at=options.created_at,
         workspaces=tuple(workspaces),
-        problems=(*notices, *_blast_radius(workspaces, options.max_removals)),
+        problems=(*notices, *guards),
         context=PlanContext(str(state.path), state.exists),
+        leaving=tuple(leaving),
+        partial=bool(options.targets),
     )
 
 
-def _targeted(spec: WorkspaceSpec, targets: tuple[str, ...]) -> bool:
+def _written_id(spec: WorkspaceSpec, state: State) -> str:
+    if spec.workspace_id:
+        return spec.workspace_id
+    return (state.workspace_id(spec.tenant, spec.key) if spec.key else None) or ""
+
+
+def _partial_notice(chosen: int, total: int, prune: bool) -> Diagnostic:
+    skipped = " --prune is skipped with --target." if prune else ""
+    return Diagnostic.warning(
+        f"this plan is partial: --target limits it to {chosen} of {total} workspaces; "
+        f"the others, and workspaces that left the specs, were not looked at.{skipped}"
+    )
+
+
+def _targeted(spec: WorkspaceSpec, targets: tuple[str, ...], state: State) -> bool:
+    """By address, workspaceId or key, or the id the state records for the key."""
+    recorded = state.workspace_id(spec.tenant, spec.key) if spec.key else None
     names = {fold(spec.address), fold(spec.workspace_id or ""), fold(spec.key or "")}
+    names.add(fold(recorded or ""))
+    names.discard("")
     return not targets or any(fold(t) in names for t in targets)
 
 

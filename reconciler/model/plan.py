@@ -156,6 +156,13 @@ class WorkspacePlan:
     """A managed workspace no longer in the specs, closed by --prune; it leaves the managed set."""
 
     @property
+    def closes(self) -> bool:
+        """The workspace's calls close it (a spec's lifeCycle: closed, or --prune)."""
+        return self.action is Action.UPDATE and any(
+            c.path == ("lifeCycle",) and c.after == "closed" for c in self.changes
+        )
+
+    @property
     def errors(self) -> tuple[Diagnostic, ...]:
         return tuple(p for p in self.problems if p.severity is Severity.ERROR)
 
@@ -217,6 +224,10 @@ class Plan:
     """At the API's 100 requests a minute; for the cost estimate."""
     format_version: str = FORMAT_VERSION
     context: PlanContext = PlanContext()
+    leaving: tuple[str, ...] = ()
+    """Managed workspaces (addresses) no spec holds any more, left alone without --prune."""
+    partial: bool = False
+    """Made with --target: the other workspaces were not planned."""
 
     @property
     def errored(self) -> bool:
@@ -229,14 +240,20 @@ class Plan:
         return any(w.action in (Action.CREATE, Action.UPDATE) for w in self.workspaces)
 
     @property
+    def pending(self) -> bool:
+        """Anything to do: changes, or workspaces that left the specs (--detailed-exitcode)."""
+        return self.has_changes or bool(self.leaving)
+
+    @property
     def calls(self) -> tuple[ApiCall, ...]:
         return tuple(c for w in self.workspaces for c in w.calls)
 
     def counts(self) -> dict[str, int]:
-        """How many workspaces per action, every action present."""
+        """How many workspaces per action, every action present; closes apart from updates."""
         counts = {action.value: 0 for action in Action}
+        counts["close"] = 0
         for workspace in self.workspaces:
-            counts[workspace.action.value] += 1
+            counts["close" if workspace.closes else workspace.action.value] += 1
         return counts
 
     def cost_seconds(self) -> float:
@@ -254,11 +271,14 @@ class Plan:
                 "estimated_seconds": round(self.cost_seconds(), 1),
                 "errored": self.errored,
                 "has_changes": self.has_changes,
+                "leaving": len(self.leaving),
             },
             "problems": [p.to_dict() for p in self.problems],
             "workspaces": [w.to_dict() for w in self.workspaces],
             "seconds_per_call": self.seconds_per_call,
             "context": self.context.to_dict(),
+            "leaving": list(self.leaving),
+            "partial": self.partial,
         }
 
     @classmethod
@@ -277,6 +297,8 @@ class Plan:
             problems=tuple(Diagnostic.from_dict(p) for p in _list(data, "problems")),
             seconds_per_call=float(data.get("seconds_per_call", 0.6)),
             context=PlanContext.from_dict(data.get("context", {})),
+            leaving=tuple(str(a) for a in _list(data, "leaving")),
+            partial=_flag(data, "partial"),
         )
 
 

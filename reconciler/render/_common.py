@@ -106,13 +106,29 @@ def plural(count: int, singular: str, many: str | None = None) -> str:
 
 
 def counts_sentence(plan: Plan) -> str:
-    """ "Plan: 1 to create, 2 to update, 3 unchanged, 0 errors." (workspace counts)."""
+    """ "Plan: 1 to create, 2 to update, 1 to close, 3 unchanged, 0 errors." (workspaces)."""
     counts = plan.counts()
+    closes = f"{counts['close']} to close, " if counts["close"] else ""
     return (
         f"Plan: {counts[Action.CREATE.value]} to create, "
         f"{counts[Action.UPDATE.value]} to update, "
+        f"{closes}"
         f"{counts[Action.NOOP.value]} unchanged, "
         f"{plural(counts[Action.ERROR.value], 'error')}."
+    )
+
+
+def leaving_sentence(plan: Plan) -> str | None:
+    """Managed workspaces no spec holds any more, left alone without --prune; None if none."""
+    if not plan.leaving:
+        return None
+    count = len(plan.leaving)
+    verb = "is" if count == 1 else "are"
+    them = "it" if count == 1 else "them"
+    names = ", ".join(clean(a) for a in plan.leaving)
+    return (
+        f"{plural(count, 'managed workspace')} {verb} no longer in the specs; "
+        f"`--prune` closes {them}: {names}"
     )
 
 

@@ -40,6 +40,7 @@ from ._common import (
     clean,
     cost_sentence,
     counts_sentence,
+    leaving_sentence,
     listed,
     plural,
     problem_text,
@@ -241,6 +242,9 @@ def _head(plan: Plan) -> str:
         lines.append(f"**{NO_CHANGES}** {counts_sentence(plan)}")
     else:
         lines.append(f"**{counts_sentence(plan)}** {cost_sentence(plan)}")
+    leaving = leaving_sentence(plan)
+    if leaving:
+        lines += ["", f"**Note:** {_text(leaving)}"]
     lines += ["", f"Planned against {_code(plan.api_url)} at {_text(plan.created_at)}."]
     return "\n".join(lines)
 

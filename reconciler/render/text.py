@@ -34,6 +34,7 @@ from ._common import (
     clean,
     cost_sentence,
     counts_sentence,
+    leaving_sentence,
     listed,
     plural,
     problem_text,
@@ -128,6 +129,9 @@ def render_text(plan: Plan, *, color: bool) -> str:
     lines.append(paint(counts_sentence(plan), _BOLD))
     if plan.calls:
         lines.append(cost_sentence(plan))
+    leaving = leaving_sentence(plan)
+    if leaving:
+        lines.append(f"{paint('Note:', _BOLD, _YELLOW)} {leaving}")
     errors = run_errors(plan)
     if errors:
         # Repeated at the end because the end is what people read last.

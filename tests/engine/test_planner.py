@@ -6,7 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from reconciler.api.models import Person
-from reconciler.engine import planner
+from reconciler.engine import guards, leaving, planner
 from reconciler.engine.live import LiveRead, LiveWorkspace
 from reconciler.engine.state import State, TenantState
 from reconciler.model.operations import PersonRef, UpdateWorkspace
@@ -142,7 +142,7 @@ def test_two_documents_for_one_workspace_are_both_errors() -> None:
 
 def test_prune_closes_with_the_live_properties_and_a_flag() -> None:
     current = live(name="Old", deputy=None)
-    plan = planner._prune_one(LiveRead("contoso", "example", False), current)
+    plan = leaving.prune_one(LiveRead("contoso", "example", False), current)
     (call,) = plan.calls
     assert call.operation == UpdateWorkspace(
         "example", "Old", closed=True, manager=PersonRef("Marko@XYZ.com", "Marko"), deputy=None
@@ -157,13 +157,13 @@ def test_prune_closes_with_the_live_properties_and_a_flag() -> None:
 
 def test_prune_leaves_alone_what_it_cannot_close() -> None:
     read = LiveRead("contoso", "example", False)
-    closed = planner._prune_one(read, live(closed=True))
+    closed = leaving.prune_one(read, live(closed=True))
     assert (closed.action, closed.calls, closed.pruned) == (Action.NOOP, (), False)
-    gone = planner._prune_one(read, LiveWorkspace(None, None))
+    gone = leaving.prune_one(read, LiveWorkspace(None, None))
     assert [p.message for p in gone.problems] == ["--prune: left alone, it no longer exists"]
-    busy = planner._prune_one(read, live(stage=1))
+    busy = leaving.prune_one(read, live(stage=1))
     assert [p.message for p in busy.problems] == ["--prune: left alone, it is not Ready"]
-    nobody = planner._prune_one(read, live(manager=None))
+    nobody = leaving.prune_one(read, live(manager=None))
     assert [p.message for p in nobody.problems] == [
         "--prune: left alone, the workspace has no manager to send"
     ]
@@ -177,13 +177,21 @@ def _removals(count: int) -> WorkspacePlan:
     return WorkspacePlan("contoso/example", "contoso", "example", Action.UPDATE, changes=changes)
 
 
+def test_the_close_guard_counts_spec_closes_and_prunes() -> None:
+    read = LiveRead("contoso", "example", False)
+    closing = [replace(leaving.prune_one(read, live()), address=f"contoso/w{i}") for i in range(3)]
+    assert all(w.closes for w in closing)
+    assert guards.close_guard(closing, 3) == []
+    (problem,) = guards.close_guard(closing, 2)
+    assert problem.message == (
+        "the plan closes 3 workspaces, more than --max-closes 2; check the specs (and --prune), "
+        "then raise --max-closes on purpose. Closes: contoso/w0, contoso/w1, contoso/w2"
+    )
+
+
 def test_the_removal_guard_counts_over_the_run_and_lists_them() -> None:
-    assert (
-        planner._blast_radius([_removals(3), replace(_removals(2), address="contoso/b")], 5) == []
-    )
-    (problem,) = planner._blast_radius(
-        [_removals(3), replace(_removals(3), address="contoso/b")], 5
-    )
+    assert guards.removal_guard([_removals(3), replace(_removals(2), address="contoso/b")], 5) == []
+    (problem,) = guards.removal_guard([_removals(3), replace(_removals(3), address="contoso/b")], 5)
     assert problem.is_error and problem.file is None
     assert problem.message.startswith(
         "the plan removes 6 team members, more than --max-removals 5; check the specs, then "
@@ -192,11 +200,20 @@ def test_the_removal_guard_counts_over_the_run_and_lists_them() -> None:
 
 
 def test_targets_match_address_id_or_key_without_case() -> None:
-    s = spec()
-    assert planner._targeted(s, ())
-    assert planner._targeted(s, ("CONTOSO/Example",))
-    assert planner._targeted(s, ("EXAMPLE",))
-    assert not planner._targeted(s, ("pr.01",))
+    s, empty = spec(), state()
+    assert planner._targeted(s, (), empty)
+    assert planner._targeted(s, ("CONTOSO/Example",), empty)
+    assert planner._targeted(s, ("EXAMPLE",), empty)
+    assert not planner._targeted(s, ("pr.01",), empty)
+
+
+def test_a_target_may_be_the_id_the_state_records_for_a_key() -> None:
+    s = spec(**FINANCE)
+    known = state(contoso=TenantState(keys={"finance": "dep.finance"}))
+    assert planner._targeted(s, ("DEP.finance",), known)
+    assert planner._targeted(s, ("contoso/key=finance",), known)
+    assert not planner._targeted(s, ("dep.finance",), state())
+    assert not planner._targeted(s, ("",), state())
 
 
 def test_live_people_are_sent_back_as_they_are() -> None:

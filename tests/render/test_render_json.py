@@ -31,8 +31,10 @@ def test_json_is_indented_in_model_order_with_a_trailing_newline() -> None:
         "error": 1,
         "calls": 4,
         "estimated_seconds": 2.4,
+        "close": 0,
         "errored": True,
         "has_changes": True,
+        "leaving": 0,
     }
 
 

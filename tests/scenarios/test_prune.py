@@ -36,7 +36,11 @@ def test_prune_refuses_single_files(workspace: Workspace) -> None:
 def test_prune_with_target_says_it_is_skipped(workspace: Workspace) -> None:
     workspace.write("case.yaml", customer_case("acme-case"))
     plan = workspace.plan_json("--prune", "--target", "acme-case")
-    assert plan["problems"][0]["message"] == "--prune is skipped with --target"
+    assert plan["problems"][0]["message"] == (
+        "this plan is partial: --target limits it to 1 of 1 workspaces; the others, and "
+        "workspaces that left the specs, were not looked at. --prune is skipped with --target."
+    )
+    assert plan["partial"] is True
 
 
 def test_prune_sends_the_live_properties_back_closed(workspace: Workspace) -> None:
