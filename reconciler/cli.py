@@ -7,8 +7,10 @@ imported lazily, so a pipeline that only plans does not need its extra.
 from __future__ import annotations
 
 import dataclasses
+import signal
 import sys
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import click
@@ -342,13 +344,21 @@ def emulator_serve(**options: object) -> None:
 
 def main() -> None:
     """Console-script entry point. A usage error is bad input: exit 1 (2 means changes)."""
+    # Outside apply's calls (which stop gracefully, commands/signals.py) nothing has been
+    # written yet: a stop signal ends the run at once, with its own exit code.
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         code = cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(ExitCode.ERROR)
+    except click.exceptions.Abort:  # Ctrl-C, or end of input at a prompt
+        click.echo("Interrupted: no call was made.", err=True)
+        sys.exit(ExitCode.INTERRUPTED)
     except click.ClickException as exc:
         exc.show()
         # click's usage errors exit 2, which here means "changes pending": bad input is 1.
         sys.exit(ExitCode.ERROR if exc.exit_code == 2 else exc.exit_code)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _terminated(_number: int, _frame: FrameType | None) -> None:
+    click.echo("Terminated (SIGTERM): no call was made.", err=True)
+    sys.exit(ExitCode.TERMINATED)

@@ -34,6 +34,10 @@ class ExitCode(IntEnum):
     """Bad input, an API failure, a refused or failed apply."""
     CHANGES = 2
     """Changes pending: plan with --detailed-exitcode."""
+    INTERRUPTED = 130
+    """Stopped by SIGINT (128 + 2), after the call in flight."""
+    TERMINATED = 143
+    """Stopped by SIGTERM (128 + 15), after the call in flight."""
 
 
 def exit_code_for(error: BaseException) -> ExitCode | None:

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from reconciler.api import SeamlessClient
+from reconciler.commands.signals import graceful_stop
 from reconciler.commands.terminal import err, out, progress_bar, use_color
 from reconciler.engine.planner import PlanOptions, make_plan
 from reconciler.engine.state import (
@@ -193,11 +194,14 @@ def _apply(
     if plan.has_changes and asks and not apply.confirm():
         err("Apply cancelled. Nothing was changed.")
         return ExitCode.ERROR
-    options = ApplyOptions(apply.wait, apply.wait_timeout, on_progress=err)
-    tenants = [w.tenant for w in plan.workspaces] if plan.has_changes else []
-    with open_clients(tenants, connection) as clients:
-        report = apply_with_state(plan, clients, state, options)
+    with graceful_stop(err) as stop:
+        options = ApplyOptions(apply.wait, apply.wait_timeout, err, stop.asked)
+        tenants = [w.tenant for w in plan.workspaces] if plan.has_changes else []
+        with open_clients(tenants, connection) as clients:
+            report = apply_with_state(plan, clients, state, options)
     if report is not None:
         for line in report.summary_lines():
             err(line)
+    if stop.exit_code is not None:
+        return stop.exit_code
     return ExitCode.OK if report is None or report.ok else ExitCode.ERROR

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from reconciler.api import SeamlessClient, wire
 from reconciler.api.errors import ApiClientError, ApiError, UnsafePath
 from reconciler.api.models import MemberStatus, Stage, TeamUpdateResult, Workspace
-from reconciler.engine.report import ApplyReport, CallOutcome, WorkspaceOutcome
+from reconciler.engine.report import ApplyReport, CallOutcome, Kind, WorkspaceOutcome
 from reconciler.errors import ReconcilerError, StateError
 from reconciler.identity import account_key, same_workspace_id
 from reconciler.model.operations import (
@@ -36,13 +36,17 @@ from reconciler.model.operations import (
     UpdateWorkspace,
     target_id,
 )
-from reconciler.model.plan import ApiCall, Plan, WorkspacePlan
+from reconciler.model.plan import Action, ApiCall, Plan, WorkspacePlan
 
 RecordId = Callable[[str, str, str], None]
 """(tenant, key, workspace_id): store a generated WorkspaceId in the state."""
 RecordIntent = Callable[[str, str, "str | None"], None]
 """(tenant, key, the id the create is expected to make, when it can be known)."""
 Progress = Callable[[str], None]
+StopCheck = Callable[[], "str | None"]
+"""Asked before every call: the name of the signal that asked to stop ("SIGTERM"), or None."""
+OutcomeHook = Callable[[WorkspacePlan, "WorkspaceOutcome"], None]
+"""Called the moment a workspace's calls end, so the state records it at once."""
 
 POLL_FIRST = 0.5
 POLL_MAX = 5.0
@@ -113,6 +117,8 @@ class _Options:
     progress: Progress
     sleep: Callable[[float], None]
     clock: Callable[[], float]
+    should_stop: StopCheck
+    on_outcome: OutcomeHook | None
 
 
 class _CallProblem(Exception):
@@ -131,6 +137,8 @@ def apply_plan(
     on_progress: Progress | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
+    should_stop: StopCheck | None = None,
+    on_outcome: OutcomeHook | None = None,
 ) -> ApplyReport:
     """Send the plan's calls, workspace by workspace in plan order, and report what was done.
 
@@ -139,9 +147,10 @@ def apply_plan(
     keyed create's POST, and `record_id(tenant, record_key, workspace_id)` as
     soon as it answers (keyed workspaces only); then, with `wait`, the workspace's status
     is polled until it is Ready, for at most `wait_timeout` seconds.
-    A failure stops its own workspace only. Raises PlanNotApplicable, before
-    sending anything, for a plan with errors or a call that cannot be sent
-    exactly as planned.
+    A failure stops its own workspace only. `should_stop` is asked before each
+    call: once it names a signal, no new call starts (the one in flight has
+    finished) and the rest is reported as not done. Raises PlanNotApplicable,
+    before sending anything, for a plan with errors or an edited call.
     """
     check_applicable(plan, clients)
     options = _Options(
@@ -153,22 +162,41 @@ def apply_plan(
         on_progress or _quiet,
         sleep,
         clock,
+        should_stop or _never,
+        on_outcome,
     )
     outcomes: list[WorkspaceOutcome] = []
     halted: str | None = None
     for wp in plan.workspaces:
         if not wp.calls:
             continue
-        if halted is not None and wp.record_key is not None:
-            # The state could not take the last generated id; another keyed create
-            # would leave one more workspace the state does not know.
-            options.progress(f"{wp.address}: {halted}")
-            outcomes.append(WorkspaceOutcome(wp.address, (), wp.calls, halted, wp.workspace_id))
-            continue
-        run = _WorkspaceRun(wp, clients[wp.tenant], options)
-        outcomes.append(run.run())
-        halted = halted or run.record_failure
-    return ApplyReport(tuple(outcomes))
+        stop = options.should_stop()
+        if stop is not None:
+            halted = f"not started: apply was interrupted by {stop}"
+        if halted is not None and (stop is not None or wp.record_key is not None):
+            # After a signal nothing new starts; after a failed record of a generated id,
+            # another keyed create would leave one more workspace the state does not know.
+            outcome = WorkspaceOutcome(
+                wp.address, (), wp.calls, halted, wp.workspace_id, kind=_kind(wp)
+            )
+        else:
+            run = _WorkspaceRun(wp, clients[wp.tenant], options)
+            outcome = run.run()
+            halted = halted or run.record_failure
+        outcomes.append(outcome)
+        if options.on_outcome is not None:
+            options.on_outcome(wp, outcome)
+    return ApplyReport(tuple(outcomes), interrupted_by=options.should_stop())
+
+
+def _never() -> str | None:
+    return None
+
+
+def _kind(wp: WorkspacePlan) -> Kind:
+    if wp.action is Action.CREATE:
+        return "created"
+    return "closed" if wp.closes else "updated"
 
 
 def _quiet(_: str) -> None:
@@ -191,29 +219,41 @@ class _WorkspaceRun:
 
     def run(self) -> WorkspaceOutcome:
         for index, call in enumerate(self.wp.calls):
+            stop = self.options.should_stop()
+            if stop is not None:
+                return self._outcome(index, f"stopped: apply was interrupted by {stop}")
             self.options.progress(f"{self.wp.address}: {call.summary}")
             try:
                 self._perform(call.operation)
             except StateError as e:  # the intent could not be written: the POST was not sent
-                return self._stopped(index, index, f"{call.summary} not sent: {e}")
+                return self._outcome(index, f"{call.summary} not sent: {e}")
             except ApiError as e:
                 if isinstance(call.operation, CreateWorkspace) and isinstance(e, ApiClientError):
                     self._abandon()  # refused: nothing was made, nothing to find next time
-                return self._stopped(index, index, f"{call.summary} failed: {e}")
+                return self._failed(index, f"{call.summary} failed: {e}")
             except _CallProblem as e:
-                return self._stopped(index, index + 1, str(e))
+                return self._failed(index, str(e))
             self.sent.append(CallOutcome(self.wp.address, call, True))
         return self._outcome(len(self.wp.calls), None)
 
-    def _stopped(self, index: int, done: int, error: str) -> WorkspaceOutcome:
+    def _failed(self, index: int, error: str) -> WorkspaceOutcome:
+        """The call at `index` was sent and failed; those after it were not sent."""
         self.sent.append(CallOutcome(self.wp.address, self.wp.calls[index], False, error))
         self.options.progress(f"{self.wp.address}: failed: {error}")
-        return self._outcome(done, error)
+        return self._outcome(index, error, failed=True)
 
-    def _outcome(self, done: int, error: str | None) -> WorkspaceOutcome:
+    def _outcome(self, done: int, error: str | None, *, failed: bool = False) -> WorkspaceOutcome:
         calls = self.wp.calls
+        rest = done + 1 if failed else done
         return WorkspaceOutcome(
-            self.wp.address, calls[:done], calls[done:], error, self.workspace_id, tuple(self.sent)
+            self.wp.address,
+            calls[:done],
+            calls[rest:],
+            error,
+            self.workspace_id,
+            tuple(self.sent),
+            failed=calls[done] if failed else None,
+            kind=_kind(self.wp),
         )
 
     def _perform(self, operation: Operation) -> None:
@@ -276,8 +316,8 @@ class _WorkspaceRun:
                     "run apply again later."
                 ) from e
             waited = self.options.clock() - started
-            if status.value == Stage.READY:
-                return
+            if status.value == Stage.READY or self.options.should_stop() is not None:
+                return  # Ready; or a signal: the create is done, the next plan sees the rest
             if status.value == Stage.FAILED:
                 raise _CallProblem(_failed_message(workspace_id, waited))
             left = self.options.wait_timeout - waited

@@ -1,10 +1,17 @@
-"""What apply did: per workspace, the calls done and not done, and a readable report."""
+"""What apply did: per workspace, the calls done, the one that failed, those not sent.
+
+Counted as Terraform counts resources: `Apply complete! Workspaces: 1 created,
+2 updated, 1 closed.` A call reported FAILED is never also listed as done.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from reconciler.model.plan import ApiCall
+
+Kind = Literal["created", "updated", "closed"]
 
 
 @dataclass(frozen=True)
@@ -21,9 +28,10 @@ class CallOutcome:
 class WorkspaceOutcome:
     """What apply did for one workspace.
 
-    `done` holds the calls the service accepted (a create whose provisioning
-    then failed is done: the workspace exists); `not_done` the call it refused
-    and every call after it, which were never sent.
+    `done` holds the calls that went through; `failed` the one that did not
+    (refused, or accepted and then failed: a create whose provisioning failed
+    made a workspace all the same, so `workspace_id` is set); `not_done` the
+    calls never sent, after a failure or an interrupt.
     """
 
     address: str
@@ -33,6 +41,9 @@ class WorkspaceOutcome:
     workspace_id: str | None
     calls: tuple[CallOutcome, ...] = ()
     """One entry per call sent, in order."""
+    failed: ApiCall | None = None
+    kind: Kind = "updated"
+    """What the workspace's calls do, for the counts: created, updated or closed."""
 
     @property
     def ok(self) -> bool:
@@ -44,33 +55,46 @@ class ApplyReport:
     """The outcome of every workspace that had calls, in plan order."""
 
     outcomes: tuple[WorkspaceOutcome, ...]
+    interrupted_by: str | None = None
+    """The signal that stopped the run ("SIGINT", "SIGTERM"), or None."""
 
     @property
     def ok(self) -> bool:
         """True when every planned call was done without a problem."""
-        return all(o.ok for o in self.outcomes)
+        return self.interrupted_by is None and all(o.ok for o in self.outcomes)
 
     def summary_lines(self) -> list[str]:
-        """A readable report: each workspace, its done and not-done calls, then the counts."""
+        """A readable report: each workspace, its calls done, failed and not done, then counts."""
         lines: list[str] = []
         for outcome in self.outcomes:
             state = "done" if outcome.ok else f"FAILED: {outcome.error}"
             lines.append(f"{outcome.address}: {state}")
             lines += [f"  done      {_describe(c)}" for c in outcome.done]
+            if outcome.failed is not None:
+                lines.append(f"  FAILED    {_describe(outcome.failed)}")
             lines += [f"  not done  {_describe(c)}" for c in outcome.not_done]
         lines.append(self._count_line())
         return lines
 
     def _count_line(self) -> str:
+        finished = [o for o in self.outcomes if o.ok]
+        counts = ", ".join(
+            f"{sum(o.kind == kind for o in finished)} {kind}"
+            for kind in ("created", "updated", "closed")
+        )
+        if self.ok:
+            return f"Apply complete! Workspaces: {counts}."
         done = sum(len(o.done) for o in self.outcomes)
-        total = done + sum(len(o.not_done) for o in self.outcomes)
+        total = sum(len(o.done) + len(o.not_done) + (o.failed is not None) for o in self.outcomes)
         failed = sum(not o.ok for o in self.outcomes)
-        workspaces = len(self.outcomes)
-        if failed == 0:
-            return f"Apply complete: {done} of {total} calls done in {workspaces} workspaces."
+        why = (
+            f"interrupted by {self.interrupted_by}"
+            if self.interrupted_by
+            else f"{failed} of {len(self.outcomes)} workspaces failed"
+        )
         return (
-            f"Apply incomplete: {done} of {total} calls done; "
-            f"{failed} of {workspaces} workspaces failed."
+            f"Apply incomplete ({why}): {done} of {total} calls done. Workspaces: {counts}. "
+            "Run apply again to finish."
         )
 
 

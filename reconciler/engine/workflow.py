@@ -18,7 +18,7 @@ from pathlib import Path
 from reconciler.api import SeamlessClient
 from reconciler.engine.applier import apply_plan
 from reconciler.engine.live import LiveRead, LiveWorkspace, read_live
-from reconciler.engine.report import ApplyReport
+from reconciler.engine.report import ApplyReport, WorkspaceOutcome
 from reconciler.engine.state import DEFAULT_NAME, State
 from reconciler.errors import ReconcilerError
 from reconciler.model.plan import Action, Plan, WorkspacePlan
@@ -35,6 +35,8 @@ class ApplyOptions:
     wait: bool = True
     wait_timeout: float = 600.0
     on_progress: Callable[[str], None] | None = None
+    should_stop: Callable[[], str | None] | None = None
+    """Asked before each call; a signal's name once one asked to stop."""
 
 
 def load_saved_plan(path: Path) -> Plan:
@@ -112,6 +114,13 @@ def apply_with_state(
             state.record(w.tenant, w.record_key, w.workspace_id)
     report = None
     if plan.has_changes:
+
+        def record_outcome(w: WorkspacePlan, outcome: WorkspaceOutcome) -> None:
+            # At once, not at the end: a run killed later must not lose this workspace.
+            workspace_id = outcome.workspace_id or w.workspace_id
+            if workspace_id and not w.pruned and (outcome.done or outcome.failed):
+                state.manage(w.tenant, [workspace_id])
+
         report = apply_plan(
             plan,
             clients,
@@ -121,20 +130,22 @@ def apply_with_state(
             record_intent=state.begin_create,
             abandon_intent=state.abandon_create,
             on_progress=options.on_progress,
+            should_stop=options.should_stop,
+            on_outcome=record_outcome,
         )
-    remember_managed(plan, state, report)
+    remember_managed(plan, state)
     return report
 
 
-def remember_managed(plan: Plan, state: State, report: ApplyReport | None) -> None:
-    """Workspaces applied from the specs join the managed set (what --prune may close)."""
-    created = {o.address: o.workspace_id for o in (report.outcomes if report else ()) if o.done}
+def remember_managed(plan: Plan, state: State) -> None:
+    """Workspaces of the specs that exist join the managed set (what --prune may close).
+
+    Those with calls were recorded as their calls answered; this adds the ones
+    already in step (no calls), so a workspace that was never changed is managed too.
+    """
     by_tenant: dict[str, list[str]] = {}
     for w in plan.workspaces:
-        if w.pruned:
-            continue
-        workspace_id = created.get(w.address) if w.action is Action.CREATE else w.workspace_id
-        if workspace_id and w.action is not Action.ERROR:
-            by_tenant.setdefault(w.tenant, []).append(workspace_id)
+        if w.action is Action.NOOP and w.workspace_id and not w.pruned and not w.errors:
+            by_tenant.setdefault(w.tenant, []).append(w.workspace_id)
     for tenant, ids in by_tenant.items():
         state.manage(tenant, ids)

@@ -230,7 +230,9 @@ def test_provisioning_that_fails_is_an_error(
     assert outcome.error is not None
     assert "workspace pr.02 was created, but its provisioning failed" in outcome.error
     assert "the service reports Failed" in outcome.error
-    assert outcome.done == plan.calls  # the POST happened: the workspace exists
+    # The POST happened (the workspace exists, its id is known) but it is reported once,
+    # as FAILED, not also as done.
+    assert (outcome.done, outcome.failed, outcome.not_done) == ((), plan.calls[0], ())
     assert outcome.workspace_id == "pr.02"
 
 
@@ -253,7 +255,7 @@ def test_still_provisioning_at_the_timeout(
         "run apply again later, once it is Ready."
     )
     assert now[0] == 12.0  # 0.5 + 1 + 2 + 4 + 4.5: the last sleep is cut to the deadline
-    assert (outcome.done, outcome.not_done) == ((create,), (later,))
+    assert (outcome.done, outcome.failed, outcome.not_done) == ((), create, (later,))
     assert [m for m, _, _ in writes(emulator)] == ["POST"]
 
 
@@ -293,7 +295,9 @@ def test_update_sends_exactly_the_planned_calls(
         "contoso/example: update schema",
         "contoso/example: update team",
     ]
-    assert report.summary_lines()[-1] == "Apply complete: 3 of 3 calls done in 1 workspaces."
+    assert report.summary_lines()[-1] == (
+        "Apply complete! Workspaces: 0 created, 1 updated, 0 closed."
+    )
 
 
 def test_team_member_failed_is_an_error(
@@ -306,7 +310,7 @@ def test_team_member_failed_is_an_error(
     assert outcome.error == (
         "ghost@xyz.com could not be added to Members: not an account of the tenant (Failed)"
     )
-    assert (outcome.done, outcome.not_done) == ((team,), (after,))
+    assert (outcome.done, outcome.failed, outcome.not_done) == ((), team, (after,))
     assert [c.ok for c in outcome.calls] == [False]
     assert [m for m, _, _ in writes(emulator)] == ["PUT"]
 
@@ -331,7 +335,8 @@ def test_a_failing_workspace_stops_alone(
 
     failed, completed = report.outcomes
     assert failed.done == first.calls[:1]
-    assert failed.not_done == first.calls[1:]
+    assert failed.failed == first.calls[1]
+    assert failed.not_done == first.calls[2:]
     assert failed.error is not None
     assert failed.error.startswith("update schema failed: PUT /workspaces/example/schema:")
     assert "500" in failed.error
@@ -346,12 +351,13 @@ def test_a_failing_workspace_stops_alone(
     assert report.summary_lines() == [
         f"contoso/example: FAILED: {failed.error}",
         "  done      update workspace (deputy) (PUT /workspaces/example)",
-        "  not done  update schema (PUT /workspaces/example/schema)",
+        "  FAILED    update schema (PUT /workspaces/example/schema)",
         "  not done  update team (PUT /workspaces/example/team)",
         "contoso/pr.02: done",
         "  done      update workspace (deputy) (PUT /workspaces/pr.02)",
         "  done      update team (PUT /workspaces/pr.02/team)",
-        "Apply incomplete: 3 of 5 calls done; 1 of 2 workspaces failed.",
+        "Apply incomplete (1 of 2 workspaces failed): 3 of 5 calls done. "
+        "Workspaces: 0 created, 1 updated, 0 closed. Run apply again to finish.",
     ]
 
 

@@ -68,7 +68,14 @@ def test_failure_mid_apply_reports_and_a_rerun_finishes(workspace: Workspace) ->
     workspace.emulator.add_fault(action="status", method="PUT", path="/team$", status=503, times=-1)
     failed = workspace.run("apply", str(workspace.specs), "--auto-approve")
     assert failed.exit_code == 1
-    assert "not done" in failed.stderr
+    lines = failed.stderr.splitlines()
+    assert "  done      update schema (1 field(s)) (PUT /workspaces/example/schema)" in lines
+    assert "  FAILED    update team (0 added, 1 removed) (PUT /workspaces/example/team)" in lines
+    assert not any(line.startswith("  done      update team") for line in lines)
+    assert lines[-1] == (
+        "Apply incomplete (1 of 1 workspaces failed): 1 of 2 calls done. "
+        "Workspaces: 0 created, 0 updated, 0 closed. Run apply again to finish."
+    )
     workspace.emulator.control("DELETE", "faults")
     workspace.apply()
     assert [w["action"] for w in workspace.plan_json()["workspaces"]] == ["no-op"]
