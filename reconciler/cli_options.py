@@ -16,8 +16,12 @@ import click
 from reconciler.commands import PlanRequest
 from reconciler.settings import (
     DEFAULT_API_URL,
+    DEFAULT_DEADLINE,
+    DEFAULT_TIMEOUT,
     ENV_API_URL,
     ENV_CA_BUNDLE,
+    ENV_MAX_RETRY_TIME,
+    ENV_REQUEST_TIMEOUT,
     ENV_TENANT,
     ENV_TOKEN,
     ConnectionSettings,
@@ -29,9 +33,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 def connection_options(func: F) -> F:
     """Click decorator: add the connection flags and pass `connection: ConnectionSettings`.
 
-    The flags are --api-url, --tenant, --token-file, --ca-bundle and
-    --method-override; the command receives one `connection` argument
-    instead of them. There is deliberately no --token flag.
+    The flags are --api-url, --tenant, --token-file, --ca-bundle,
+    --method-override, --request-timeout and --max-retry-time; the command
+    receives one `connection` argument instead of them. There is
+    deliberately no --token flag.
     """
 
     @functools.wraps(func)
@@ -42,6 +47,8 @@ def connection_options(func: F) -> F:
             token_file=kwargs.pop("token_file"),
             ca_bundle=kwargs.pop("ca_bundle"),
             method_override=kwargs.pop("method_override"),
+            timeout=kwargs.pop("request_timeout"),
+            deadline=kwargs.pop("max_retry_time"),
         )
         return func(*args, **kwargs)
 
@@ -67,6 +74,22 @@ def connection_options(func: F) -> F:
             envvar=ENV_CA_BUNDLE,
             type=click.Path(exists=True, dir_okay=False),
             help=f"PEM bundle of CAs to trust, e.g. the emulator's [env {ENV_CA_BUNDLE}].",
+        ),
+        click.option(
+            "--request-timeout",
+            envvar=ENV_REQUEST_TIMEOUT,
+            type=click.FloatRange(min=0.1),
+            metavar="SECONDS",
+            help=f"Wait this long for one answer [env {ENV_REQUEST_TIMEOUT}; default "
+            f"{DEFAULT_TIMEOUT:g}].",
+        ),
+        click.option(
+            "--max-retry-time",
+            envvar=ENV_MAX_RETRY_TIME,
+            type=click.FloatRange(min=1),
+            metavar="SECONDS",
+            help="Give up on one call after this long, retries and rate-limit waits included "
+            f"[env {ENV_MAX_RETRY_TIME}; default {DEFAULT_DEADLINE:g}].",
         ),
         click.option(
             "--method-override",

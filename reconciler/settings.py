@@ -31,6 +31,8 @@ ENV_API_URL = "SEAMLESS_API_URL"
 ENV_TENANT = "SEAMLESS_TENANT"
 ENV_TOKEN = "SEAMLESS_TOKEN"
 ENV_CA_BUNDLE = "SEAMLESS_CA_BUNDLE"
+ENV_REQUEST_TIMEOUT = "SEAMLESS_REQUEST_TIMEOUT"
+ENV_MAX_RETRY_TIME = "SEAMLESS_MAX_RETRY_TIME"
 
 
 class Secret:
@@ -164,6 +166,7 @@ class ConnectionSettings:
         *,
         method_override: bool = False,
         timeout: float | None = None,
+        deadline: float | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> ConnectionSettings:
         """Build settings from flag values (None = not given), falling back to the environment.
@@ -190,4 +193,5 @@ class ConnectionSettings:
             ca_bundle=bundle,
             method_override=method_override,
             timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
+            deadline=DEFAULT_DEADLINE if deadline is None else deadline,
         )

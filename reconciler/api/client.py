@@ -368,7 +368,7 @@ class SeamlessClient:
                 cert=env["cert"],
             )
         except requests.exceptions.RequestException as e:
-            raise connection_error(e, method, path, self.settings.timeout) from e
+            raise connection_error(e, method, path, self.settings.timeout, url) from e
         log.debug(
             "<- %s %s %d in %.3f s (rate-limit remaining=%s reset=%s)",
             wire_method,

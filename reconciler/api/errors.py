@@ -80,11 +80,19 @@ class ApiConnectionError(ApiError):
     """No answer: connection refused, reset, TLS failure or timeout."""
 
     def __init__(
-        self, message: str, *, method: str = "", path: str = "", retryable: bool = True
+        self,
+        message: str,
+        *,
+        method: str = "",
+        path: str = "",
+        retryable: bool = True,
+        run_wide: bool = False,
     ) -> None:
         super().__init__(message, status=None, method=method, path=path)
         self.retryable = retryable
         """False for failures a retry cannot fix, such as a certificate the CA bundle rejects."""
+        self.run_wide = run_wide
+        """True when every call of the run would fail alike: TLS, DNS, nothing listening."""
 
 
 class UnsafePath(ReconcilerError):
@@ -165,21 +173,78 @@ def _root_reason(error: BaseException) -> str:
 
 
 def connection_error(
-    error: requests.exceptions.RequestException, method: str, path: str, timeout: float
+    error: requests.exceptions.RequestException,
+    method: str,
+    path: str,
+    timeout: float,
+    url: str = "",
 ) -> ApiConnectionError:
-    """Describe a transport failure without quoting headers (they hold the token)."""
-    if isinstance(error, requests.exceptions.SSLError):
-        return ApiConnectionError(
-            "TLS verification failed; is the CA bundle right (--ca-bundle / SEAMLESS_CA_BUNDLE)?",
-            method=method,
-            path=path,
-            retryable=False,
-        )
-    if isinstance(error, requests.exceptions.Timeout):
-        return ApiConnectionError(f"no answer within {timeout:g} s", method=method, path=path)
+    """Describe a transport failure by its real cause, without quoting headers (the token)."""
     reason = _root_reason(error)
-    if isinstance(error, requests.exceptions.ConnectionError):
+
+    def failure(
+        message: str, *, retryable: bool = True, run_wide: bool = False
+    ) -> ApiConnectionError:
         return ApiConnectionError(
-            f"the connection failed or was dropped ({reason})", method=method, path=path
+            message, method=method, path=path, retryable=retryable, run_wide=run_wide
         )
-    return ApiConnectionError(f"the request failed ({reason})", method=method, path=path)
+
+    if isinstance(error, requests.exceptions.SSLError):
+        if "WRONG_VERSION_NUMBER" in reason or "record layer failure" in reason:
+            message = (
+                "the server does not speak TLS: it answered plain HTTP to https://. "
+                "Is --api-url (SEAMLESS_API_URL) the right port, or should it be http://?"
+            )
+        else:
+            message = (
+                "TLS verification failed; is the CA bundle right "
+                "(--ca-bundle / SEAMLESS_CA_BUNDLE)?"
+            )
+        return failure(message, retryable=False, run_wide=True)
+    if isinstance(error, requests.exceptions.Timeout) or "timed out" in reason:
+        return failure(f"no answer within {timeout:g} s")
+    if "NameResolutionError" in reason or "Name or service not known" in reason:
+        message = f"the host name cannot be resolved ({reason}); check --api-url / SEAMLESS_API_URL"
+        return failure(message, retryable=False, run_wide=True)
+    if "Connection refused" in reason:
+        message = (
+            "nothing listens there (connection refused); check --api-url / SEAMLESS_API_URL, "
+            "and that the service (or the emulator) is running"
+        )
+        return failure(message, run_wide=True)
+    if url.startswith("http://") and "reset by peer" in reason:
+        message = (
+            "the server reset the connection of a plain http:// request; if it speaks "
+            "HTTPS (the emulator does), use https:// in --api-url / SEAMLESS_API_URL"
+        )
+        return failure(message, retryable=False, run_wide=True)
+    if isinstance(error, requests.exceptions.ConnectionError):
+        return failure(f"the connection failed or was dropped ({reason})")
+    return failure(f"the request failed ({reason})")
+
+
+class RunFailure(ReconcilerError):
+    """A failure that hits the whole run (auth, TLS, DNS, nothing listening), said once."""
+
+    def __init__(self, error: ApiError) -> None:
+        super().__init__(f"{error}\n{run_failure_hint(error)}")
+        self.error = error
+
+
+def is_run_wide(error: ApiError) -> bool:
+    """A failure every call of the run would meet: said once, not once per workspace."""
+    if isinstance(error, (Unauthorized, Forbidden)):
+        return True
+    return isinstance(error, ApiConnectionError) and error.run_wide
+
+
+def run_failure_hint(error: ApiError) -> str:
+    """What to check for a run-wide failure."""
+    if isinstance(error, Unauthorized):
+        return "Check the token: SEAMLESS_TOKEN or --token-file (it is never printed)."
+    if isinstance(error, Forbidden):
+        return (
+            "The token is valid but not for this tenant: check the documents' tenant: "
+            "(or --tenant / SEAMLESS_TENANT) and that the token is that tenant's."
+        )
+    return "Nothing was changed by this failure; fix the connection settings and run again."

@@ -23,7 +23,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from reconciler.api import SeamlessClient, wire
-from reconciler.api.errors import ApiClientError, ApiError, UnsafePath
+from reconciler.api.errors import (
+    ApiClientError,
+    ApiError,
+    RunFailure,
+    UnsafePath,
+    is_run_wide,
+    run_failure_hint,
+)
 from reconciler.api.models import MemberStatus, Stage, TeamUpdateResult, Workspace
 from reconciler.engine.report import ApplyReport, CallOutcome, Kind, WorkspaceOutcome
 from reconciler.errors import ReconcilerError, StateError
@@ -167,12 +174,15 @@ def apply_plan(
     )
     outcomes: list[WorkspaceOutcome] = []
     halted: str | None = None
+    stopped_by: RunFailure | None = None
     for wp in plan.workspaces:
         if not wp.calls:
             continue
         stop = options.should_stop()
         if stop is not None:
             halted = f"not started: apply was interrupted by {stop}"
+        elif stopped_by is not None:
+            halted, stop = f"not started: {stopped_by.error.message}", "failure"
         if halted is not None and (stop is not None or wp.record_key is not None):
             # After a signal nothing new starts; after a failed record of a generated id,
             # another keyed create would leave one more workspace the state does not know.
@@ -183,10 +193,13 @@ def apply_plan(
             run = _WorkspaceRun(wp, clients[wp.tenant], options)
             outcome = run.run()
             halted = halted or run.record_failure
+            if run.run_failure is not None:
+                stopped_by = stopped_by or run.run_failure
         outcomes.append(outcome)
         if options.on_outcome is not None:
             options.on_outcome(wp, outcome)
-    return ApplyReport(tuple(outcomes), interrupted_by=options.should_stop())
+    hint = run_failure_hint(stopped_by.error) if stopped_by else None
+    return ApplyReport(tuple(outcomes), interrupted_by=options.should_stop(), run_failure=hint)
 
 
 def _never() -> str | None:
@@ -214,6 +227,8 @@ class _WorkspaceRun:
             (target_id(c.operation) for c in wp.calls if target_id(c.operation)), None
         )
         self.sent: list[CallOutcome] = []
+        self.run_failure: RunFailure | None = None
+        """Set on an auth or connection failure: no other workspace is started."""
         self.record_failure: str | None = None
         """Set when a created workspace's id could not be recorded: later keyed creates stop."""
 
@@ -230,6 +245,8 @@ class _WorkspaceRun:
             except ApiError as e:
                 if isinstance(call.operation, CreateWorkspace) and isinstance(e, ApiClientError):
                     self._abandon()  # refused: nothing was made, nothing to find next time
+                if is_run_wide(e):  # every later call would fail alike: stop the run here
+                    self.run_failure = RunFailure(e)
                 return self._failed(index, f"{call.summary} failed: {e}")
             except _CallProblem as e:
                 return self._failed(index, str(e))

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
 from reconciler.api import SeamlessClient
-from reconciler.api.errors import ApiError
+from reconciler.api.errors import ApiError, RunFailure, is_run_wide
 from reconciler.api.models import OrganizationUnit, TeamGroup, Workspace, WorkspaceType
 from reconciler.identity import same_catalog_id
 
@@ -68,9 +68,14 @@ class Catalog:
 
 
 def read_catalog(client: SeamlessClient, tenant: str) -> Catalog:
-    """One GET for the units, one per unit for its types."""
-    units = client.list_organization_units()
-    types = {u.id: client.list_available_workspace_types(u.id) for u in units}
+    """One GET for the units, one per unit for its types; RunFailure for auth or connection."""
+    try:
+        units = client.list_organization_units()
+        types = {u.id: client.list_available_workspace_types(u.id) for u in units}
+    except ApiError as exc:
+        if is_run_wide(exc):
+            raise RunFailure(exc) from exc
+        raise
     return Catalog(tenant, units, types)
 
 
@@ -108,6 +113,8 @@ def read_workspace(client: SeamlessClient, read: LiveRead) -> LiveWorkspace:
         if workspace is not None and read.with_team:
             team = client.get_team(read.workspace_id, workspace.name)
     except ApiError as exc:
+        if is_run_wide(exc):  # every other read would fail alike: one error, not N
+            raise RunFailure(exc) from exc
         return LiveWorkspace(None, None, error=str(exc))
     return LiveWorkspace(workspace, team)
 

@@ -57,6 +57,8 @@ class ApplyReport:
     outcomes: tuple[WorkspaceOutcome, ...]
     interrupted_by: str | None = None
     """The signal that stopped the run ("SIGINT", "SIGTERM"), or None."""
+    run_failure: str | None = None
+    """What to check after an auth or connection failure stopped the run, or None."""
 
     @property
     def ok(self) -> bool:
@@ -74,6 +76,8 @@ class ApplyReport:
                 lines.append(f"  FAILED    {_describe(outcome.failed)}")
             lines += [f"  not done  {_describe(c)}" for c in outcome.not_done]
         lines.append(self._count_line())
+        if self.run_failure:
+            lines.append(self.run_failure)
         return lines
 
     def _count_line(self) -> str:
