@@ -7,7 +7,7 @@ from pathlib import Path
 
 from reconciler.api import SeamlessClient
 from reconciler.commands.terminal import out
-from reconciler.engine.state import load_state, state_lock
+from reconciler.engine.state import load_state, lock_paths, state_lock
 from reconciler.errors import ExitCode, ReconcilerError, StateError
 from reconciler.identity import key_key, same_workspace_id, workspace_id_key
 from reconciler.settings import ConnectionSettings
@@ -96,6 +96,10 @@ def run_state_import(
 
 def run_state_unlock(state_path: Path) -> ExitCode:
     """Clear the lock's leftovers when no live process holds it; refuse otherwise."""
+    lock_file, info_file = lock_paths(state_path)
+    if not lock_file.exists() and not info_file.exists():
+        out(f"The state {state_path} has no lock to clear; nothing was changed.")
+        return ExitCode.OK
     try:
         with state_lock(state_path, 0, "state unlock"):
             pass  # taking and releasing it clears the holder description

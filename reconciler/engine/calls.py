@@ -17,6 +17,7 @@ from reconciler.api.models import Person as LivePerson
 from reconciler.engine import rules
 from reconciler.engine.diff import field_changes
 from reconciler.engine.live import Catalog, LiveWorkspace
+from reconciler.engine.state import digest
 from reconciler.engine.team import OWNER_GROUP, after_manager_change, live_groups, team_delta
 from reconciler.identity import email_key, same_account, same_catalog_id
 from reconciler.model.diagnostics import Diagnostic
@@ -52,6 +53,8 @@ class Resolved:
     """An earlier create of this key lost its answer: adopt what it made, if it exists."""
     state_exists: bool = True
     state_path: str = ""
+    sent_description: str | None = None
+    """Digest of the description this tool sent at creation, when the state has it."""
 
 
 def base_plan(spec: WorkspaceSpec, workspace_id: str | None) -> WorkspacePlan:
@@ -169,9 +172,7 @@ def plan_update(base: WorkspacePlan, resolved: Resolved, live: LiveWorkspace) ->
             f"(live: '{live_unit.name}', spec: '{unit.name}')"
         )
         problems.append(rules.problem(spec, "/organizationUnit", message))
-    if spec.description is not None:
-        message = "description is set at creation only; the service cannot change or show it"
-        problems.append(rules.problem(spec, "/description", message, warning=True))
+    problems += _description_warning(spec, resolved.sent_description)
     values, schema_problems = rules.desired_schema(spec, wtype)
     problems += schema_problems + rules.check_team(spec, wtype)
     type_calls, type_changes = _type_change(spec, live_type, wtype, workspace, problems)
@@ -194,6 +195,20 @@ def plan_update(base: WorkspacePlan, resolved: Resolved, live: LiveWorkspace) ->
         calls=tuple(calls),
         problems=tuple(problems),
     )
+
+
+def _description_warning(spec: WorkspaceSpec, sent: str | None) -> list[Diagnostic]:
+    """Only when the spec's description is not the one sent at creation (or that is unknown)."""
+    if spec.description is None or (sent is not None and digest(spec.description) == sent):
+        return []
+    if sent is None:
+        message = "description is set at creation only; the service cannot change or show it"
+    else:
+        message = (
+            "description differs from the one sent at creation; the service takes it at "
+            "creation only and cannot change or show it"
+        )
+    return [rules.problem(spec, "/description", message, warning=True)]
 
 
 def _not_ready(spec: WorkspaceSpec, stage: int) -> Diagnostic:

@@ -76,6 +76,7 @@ def make_plan(
         )
     catalogs = {t: _catalog(clients[t], t) for t in sorted({s.tenant for s in chosen})}
     resolved = _one_spec_per_workspace([resolve(s, catalogs[s.tenant], state) for s in chosen])
+    resolved = [_with_sent_description(r, state) for r in resolved]
     readable = [r for r in resolved if r.workspace_id and not r.problems]
     reads = [LiveRead(r.spec.tenant, r.workspace_id or "", bool(r.spec.team)) for r in readable]
     results = read_live(clients, reads, on_progress)
@@ -107,6 +108,13 @@ def make_plan(
         leaving=tuple(leaving),
         partial=bool(options.targets),
     )
+
+
+def _with_sent_description(resolved: Resolved, state: State) -> Resolved:
+    if not resolved.workspace_id:
+        return resolved
+    sent = state.description_digest(resolved.spec.tenant, resolved.workspace_id)
+    return replace(resolved, sent_description=sent)
 
 
 def _written_id(spec: WorkspaceSpec, state: State) -> str:

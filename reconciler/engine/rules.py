@@ -27,12 +27,21 @@ def check_identity(spec: WorkspaceSpec, wtype: WorkspaceType) -> list[Diagnostic
     """workspaceId for None/PrefixWithId types (with the prefix); key for generated ids."""
     generator, prefix = wtype.generator.name, wtype.generator.prefix or ""
     if spec.workspace_id is not None and generator in GENERATED:
+        detail = (
+            "For a new workspace, write 'key: <a stable handle>' instead of workspaceId. "
+            f"If '{spec.workspace_id}' exists and this is a change of its type: the "
+            "reconciler does not move a workspace to a type whose ids the service "
+            "generates, and swapping workspaceId for a key that has no recorded id would "
+            "create a second workspace. Record the existing one under a key first: "
+            f"`reconciler state import --tenant {spec.tenant} KEY {spec.workspace_id}`, "
+            "then write 'key: KEY'."
+        )
         return [
             problem(
                 spec,
                 "/workspaceId",
-                f"workspace type '{wtype.name}' generates the WorkspaceId ({generator}): "
-                "write 'key: <a stable handle>' instead of workspaceId",
+                f"workspace type '{wtype.name}' generates the WorkspaceId ({generator})",
+                detail=detail,
             )
         ]
     if spec.key is not None and generator not in GENERATED:

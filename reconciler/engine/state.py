@@ -13,6 +13,7 @@ rename); every writer holds the lock (`state_lock`), readers need none.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import socket
@@ -66,13 +67,18 @@ class TenantState:
     keys: dict[str, str] = field(default_factory=dict)
     managed: set[str] = field(default_factory=set)
     pending: dict[str, dict[str, Any]] = field(default_factory=dict)
+    descriptions: dict[str, str] = field(default_factory=dict)
+    """WorkspaceId (folded) -> sha256 of the description sent at creation (never readable)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "keys": dict(sorted(self.keys.items())),
             "managed": sorted(self.managed, key=workspace_id_key),
             "pending": dict(sorted(self.pending.items())),
         }
+        if self.descriptions:
+            data["descriptions"] = dict(sorted(self.descriptions.items()))
+        return data
 
 
 @dataclass
@@ -120,6 +126,16 @@ class State:
         entry.keys[key_key(key)] = workspace_id
         entry.pending.pop(key_key(key), None)
         entry.managed.add(workspace_id)
+        self.save()
+
+    def description_digest(self, tenant: str, workspace_id: str) -> str | None:
+        """The digest of the description sent when this tool created the workspace."""
+        entry = self.tenants.get(tenant, TenantState())
+        return entry.descriptions.get(workspace_id_key(workspace_id))
+
+    def remember_description(self, tenant: str, workspace_id: str, description: str) -> None:
+        """Keep a digest of the description a create sent: the service never shows it."""
+        self.tenant(tenant).descriptions[workspace_id_key(workspace_id)] = digest(description)
         self.save()
 
     def manage(self, tenant: str, workspace_ids: Iterable[str]) -> None:
@@ -195,6 +211,10 @@ def load_state(path: Path) -> State:
                 keys={key_key(str(k)): str(v) for k, v in body.get("keys", {}).items()},
                 managed={str(w) for w in body.get("managed", [])},
                 pending={key_key(str(k)): dict(v) for k, v in body.get("pending", {}).items()},
+                descriptions={
+                    workspace_id_key(str(k)): str(v)
+                    for k, v in body.get("descriptions", {}).items()
+                },
             )
             for name, body in data.get("tenants", {}).items()
         }
@@ -213,7 +233,8 @@ def _check_known_fields(data: Any, path: Path) -> None:
     unknown = set(data) - {"version", "tenants"}
     for name, body in (data.get("tenants") or {}).items():
         if isinstance(body, dict):
-            unknown |= {f"{name}.{k}" for k in set(body) - {"keys", "managed", "pending"}}
+            known = {"keys", "managed", "pending", "descriptions"}
+            unknown |= {f"{name}.{k}" for k in set(body) - known}
             keys = [key_key(str(k)) for k in body.get("keys", {})]
             if len(keys) != len(set(keys)):
                 raise StateError(
@@ -238,6 +259,11 @@ def _fsync_directory(folder: Path) -> None:
             os.fsync(handle)
     finally:
         os.close(handle)
+
+
+def digest(text: str) -> str:
+    """sha256 of a text: enough to tell whether it changed, without keeping it."""
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _now() -> str:

@@ -21,6 +21,7 @@ from reconciler.engine.live import LiveRead, LiveWorkspace, read_live
 from reconciler.engine.report import ApplyReport, WorkspaceOutcome
 from reconciler.engine.state import DEFAULT_NAME, State
 from reconciler.errors import ReconcilerError
+from reconciler.model.operations import CreateWorkspace
 from reconciler.model.plan import Action, Plan, WorkspacePlan
 
 
@@ -118,8 +119,13 @@ def apply_with_state(
         def record_outcome(w: WorkspacePlan, outcome: WorkspaceOutcome) -> None:
             # At once, not at the end: a run killed later must not lose this workspace.
             workspace_id = outcome.workspace_id or w.workspace_id
-            if workspace_id and not w.pruned and (outcome.done or outcome.failed):
+            if not workspace_id or not (outcome.done or outcome.failed):
+                return
+            if not w.pruned:
                 state.manage(w.tenant, [workspace_id])
+            create = w.calls[0].operation
+            if isinstance(create, CreateWorkspace) and create.description is not None:
+                state.remember_description(w.tenant, workspace_id, create.description)
 
         report = apply_plan(
             plan,

@@ -131,14 +131,24 @@ def test_check_identity_accepts(wtype: WorkspaceType, identity: str) -> None:
             DEPARTMENT,
             "workspaceId: dep.finance",
             "workspace type 'Department Site' generates the WorkspaceId (PrefixWithName): "
-            "write 'key: <a stable handle>' instead of workspaceId",
+            "For a new workspace, write 'key: <a stable handle>' instead of workspaceId. "
+            "If 'dep.finance' exists and this is a change of its type: the reconciler does "
+            "not move a workspace to a type whose ids the service generates, and swapping "
+            "workspaceId for a key that has no recorded id would create a second workspace. "
+            "Record the existing one under a key first: `reconciler state import --tenant "
+            "contoso KEY dep.finance`, then write 'key: KEY'.",
             id="PrefixWithName-workspaceId",
         ),
         pytest.param(
             CUSTOMER_CASE,
             "workspaceId: org.bu.00001",
             "workspace type 'Customer Case' generates the WorkspaceId (Full): "
-            "write 'key: <a stable handle>' instead of workspaceId",
+            "For a new workspace, write 'key: <a stable handle>' instead of workspaceId. "
+            "If 'org.bu.00001' exists and this is a change of its type: the reconciler does "
+            "not move a workspace to a type whose ids the service generates, and swapping "
+            "workspaceId for a key that has no recorded id would create a second workspace. "
+            "Record the existing one under a key first: `reconciler state import --tenant "
+            "contoso KEY org.bu.00001`, then write 'key: KEY'.",
             id="Full-workspaceId",
         ),
     ],

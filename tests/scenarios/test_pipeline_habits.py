@@ -110,3 +110,33 @@ def test_target_by_the_generated_id_the_state_records(workspace: Workspace) -> N
     assert plan["problems"][0]["message"].startswith(
         "this plan is partial: --target limits it to 1 of 2 workspaces"
     )
+
+
+def test_the_description_warning_only_when_it_differs_from_the_one_sent(
+    workspace: Workspace,
+) -> None:
+    warning = "description is set at creation only; the service cannot change or show it"
+    differs = "description differs from the one sent at creation"
+    workspace.write("a.yaml", project("pr.81", description="First words"))
+    workspace.apply()
+    entry = workspace.state()["tenants"]["contoso"]
+    assert list(entry["descriptions"]) == ["pr.81"]
+    assert entry["descriptions"]["pr.81"].startswith("sha256:")
+    assert "First words" not in json.dumps(workspace.state())  # a digest, not the text
+    same = workspace.run("plan", str(workspace.specs))
+    assert warning not in same.stdout and differs not in same.stdout
+    workspace.write("a.yaml", project("pr.81", description="Other words"))
+    changed = workspace.run("plan", str(workspace.specs))
+    assert differs in changed.stdout
+    # The seeded workspace was not created by this tool: what it was sent is unknown.
+    workspace.write("a.yaml", example(description="Anything"))
+    unknown = workspace.run("plan", str(workspace.specs))
+    assert warning in unknown.stdout
+
+
+def test_state_unlock_without_a_state_creates_nothing(workspace: Workspace) -> None:
+    state = workspace.root / "nowhere" / "state.json"
+    result = workspace.run("state", "unlock", "--state", str(state))
+    assert result.exit_code == 0
+    assert result.stdout == f"The state {state} has no lock to clear; nothing was changed.\n"
+    assert not (workspace.root / "nowhere").exists()

@@ -172,7 +172,12 @@ REFUSALS = [
         department(None, workspace_id="dep.finance"),
         "workspaceId:",
         "workspace type 'Department Site' generates the WorkspaceId (PrefixWithName): "
-        "write 'key: <a stable handle>' instead of workspaceId",
+        "For a new workspace, write 'key: <a stable handle>' instead of workspaceId. "
+        "If 'dep.finance' exists and this is a change of its type: the reconciler does not "
+        "move a workspace to a type whose ids the service generates, and swapping "
+        "workspaceId for a key that has no recorded id would create a second workspace. "
+        "Record the existing one under a key first: `reconciler state import --tenant "
+        "contoso KEY dep.finance`, then write 'key: KEY'.",
     ),
     Refusal(
         "key for a None type",
