@@ -16,6 +16,7 @@ from pathlib import Path
 from reconciler.api import SeamlessClient
 from reconciler.commands.signals import graceful_stop
 from reconciler.commands.terminal import err, out, progress_bar, use_color
+from reconciler.engine.guards import sent_guards
 from reconciler.engine.planner import PlanOptions, make_plan
 from reconciler.engine.state import (
     State,
@@ -166,6 +167,12 @@ def run_apply(request: PlanRequest, apply: ApplyRequest) -> ExitCode:
             _refuse_other_service(saved, request.connection)
             state = load_state(state_path)
             tenants = [w.tenant for w in saved.workspaces]
+            refused = sent_guards(saved, request.max_removals, request.max_closes)
+            if refused:
+                raise StalePlan(
+                    "Saved plan refused: " + "; ".join(refused) + ". Check the plan file (it "
+                    "may have been edited), or raise the limit on purpose."
+                )
             with open_clients(tenants, request.connection) as clients:
                 refuse_if_stale(saved, clients, state)
             plan = saved
@@ -186,6 +193,11 @@ def _apply(
     plan: Plan, state: State, connection: ConnectionSettings, apply: ApplyRequest
 ) -> ExitCode:
     out(render_text(plan, color=use_color(sys.stdout)), newline=False)
+    if apply.saved_plan is not None and plan.calls:
+        # The diff above is the file's text; this is what its operations will send.
+        out("Apply will send:")
+        for call in plan.calls:
+            out(f"  {call.method} {call.path}  {call.operation.describe()}")
     if plan.errored:
         err("Apply refused: the plan has errors. Nothing was changed.")
         return ExitCode.ERROR

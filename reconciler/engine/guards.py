@@ -9,7 +9,8 @@ user raises the limit on purpose.
 from __future__ import annotations
 
 from reconciler.model.diagnostics import Diagnostic
-from reconciler.model.plan import FieldOp, WorkspacePlan
+from reconciler.model.operations import UpdateTeam, UpdateWorkspace
+from reconciler.model.plan import FieldOp, Plan, WorkspacePlan
 
 
 def removal_guard(workspaces: list[WorkspacePlan], limit: int) -> list[Diagnostic]:
@@ -39,3 +40,26 @@ def close_guard(workspaces: list[WorkspacePlan], limit: int) -> list[Diagnostic]
         "the specs (and --prune), then raise --max-closes on purpose. Closes: " + ", ".join(closing)
     )
     return [Diagnostic.error(message)]
+
+
+def sent_guards(plan: Plan, max_removals: int, max_closes: int) -> list[str]:
+    """The guards again, counted on what apply will send (a saved plan may have been edited).
+
+    Removals are the members the team PUTs remove; closes the workspace PUTs
+    that send LifeCycle closed (a rename of a closed workspace counts too:
+    the operation cannot tell, so the count errs on the safe side).
+    """
+    operations = [call.operation for w in plan.workspaces for call in w.calls]
+    removals = sum(op.count(op.removed) for op in operations if isinstance(op, UpdateTeam))
+    closes = sum(1 for op in operations if isinstance(op, UpdateWorkspace) and op.closed)
+    problems = []
+    if removals > max_removals:
+        problems.append(
+            f"the plan's calls remove {removals} team members, more than --max-removals "
+            f"{max_removals}"
+        )
+    if closes > max_closes:
+        problems.append(
+            f"the plan's calls close {closes} workspaces, more than --max-closes {max_closes}"
+        )
+    return problems

@@ -54,6 +54,14 @@ class CreateWorkspace:
     schema: Fields = ()
     team: Groups = ()
 
+    def describe(self) -> str:
+        """What the call does, from the operation itself (not from display text)."""
+        members = sum(len(m) for _, m in self.team)
+        return (
+            f"create '{self.name}' (id {self.workspace_id or 'generated'}), manager "
+            f"{self.manager.email}, {len(self.schema)} schema value(s), {members} member(s)"
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "type": self.kind,
@@ -80,6 +88,14 @@ class UpdateWorkspace:
     manager: PersonRef
     deputy: PersonRef | None
     """None clears the deputy (the service reads a missing Deputy as none)."""
+
+    def describe(self) -> str:
+        deputy = self.deputy.email if self.deputy else "none"
+        state = "closed" if self.closed else "active"
+        return (
+            f"set {self.workspace_id}: name '{self.name}', {state}, "
+            f"manager {self.manager.email}, deputy {deputy}"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -112,6 +128,11 @@ class UpdateTeam:
     def count(self, which: Groups) -> int:
         return sum(len(members) for _, members in which)
 
+    def describe(self) -> str:
+        parts = [f"+{g}: {', '.join(m)}" for g, m in self.added if m]
+        parts += [f"-{g}: {', '.join(m)}" for g, m in self.removed if m]
+        return f"team of {self.workspace_id}: " + ("; ".join(parts) or "no change")
+
 
 @dataclass(frozen=True)
 class UpdateSchema:
@@ -120,6 +141,10 @@ class UpdateSchema:
     kind: ClassVar[str] = "update_schema"
     workspace_id: str
     fields: Fields
+
+    def describe(self) -> str:
+        values = ", ".join(f"{n}={v!r}" for n, v in self.fields)
+        return f"schema of {self.workspace_id}: {values}"
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": self.kind, "workspace_id": self.workspace_id, "fields": dict(self.fields)}
@@ -132,6 +157,9 @@ class ChangeType:
     kind: ClassVar[str] = "change_type"
     workspace_id: str
     type_id: str
+
+    def describe(self) -> str:
+        return f"type of {self.workspace_id}: {self.type_id}"
 
     def to_dict(self) -> dict[str, Any]:
         return {"type": self.kind, "workspace_id": self.workspace_id, "type_id": self.type_id}

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+from pathlib import Path
+from typing import Any
 
 from reconciler.engine.state import State, load_state
 from tests.fixtures.specs import customer_case, example
@@ -79,3 +82,55 @@ def test_apply_plan_uses_the_state_given_now(workspace: Workspace) -> None:
     again = workspace.run("apply", str(workspace.specs), "--auto-approve", "--state", str(moved))
     assert again.exit_code == 0
     assert workspace.posts() == 1
+
+
+def _edited_plan(workspace: Workspace) -> tuple[Path, dict[str, Any]]:
+    """A saved plan with one team call on contoso/example, read back as JSON for editing."""
+    workspace.write("example.yaml", example(team={"Visitors": ["michael@xyz.com"]}))
+    saved = workspace.root / "plan.json"
+    assert workspace.run("plan", str(workspace.specs), "--out", str(saved)).exit_code == 0
+    return saved, json.loads(saved.read_text())
+
+
+def test_a_call_redirected_to_another_workspace_is_refused(workspace: Workspace) -> None:
+    saved, data = _edited_plan(workspace)
+    (call,) = data["workspaces"][0]["calls"]
+    call["operation"]["workspace_id"] = "pr.99"
+    call["path"] = "/workspaces/pr.99/team"
+    saved.write_text(json.dumps(data))
+    workspace.emulator.control("DELETE", "requests")
+    result = workspace.run("apply", "--plan", str(saved))
+    assert result.exit_code == 1
+    assert (
+        "contoso/example: call 1 (PUT /workspaces/pr.99/team) writes workspace 'pr.99', "
+        "not this entry's 'example'"
+    ) in result.stderr
+    assert workspace.writes() == []
+
+
+def test_removals_added_by_hand_meet_the_guard_on_what_would_be_sent(
+    workspace: Workspace,
+) -> None:
+    saved, data = _edited_plan(workspace)
+    (call,) = data["workspaces"][0]["calls"]
+    victims = [f"user{i}@xyz.com" for i in range(11)]
+    call["operation"]["removed"]["Members"] = victims
+    call["body"]["Removed"].append({"Group": "Members", "Members": victims})
+    saved.write_text(json.dumps(data))  # consistent edit: body and operation agree
+    workspace.emulator.control("DELETE", "requests")
+    result = workspace.run("apply", "--plan", str(saved))
+    assert result.exit_code == 1
+    assert (
+        "Saved plan refused: the plan's calls remove 12 team members, more than --max-removals 10"
+    ) in result.stderr
+    assert workspace.writes() == []
+
+
+def test_apply_of_a_saved_plan_shows_what_it_will_send(workspace: Workspace) -> None:
+    saved, _ = _edited_plan(workspace)
+    result = workspace.run("apply", "--plan", str(saved))
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "Apply will send:\n"
+        "  PUT /workspaces/example/team  team of example: -Visitors: AD_Visitors\n"
+    ) in result.stdout
