@@ -59,11 +59,17 @@ class ApplyReport:
     """The signal that stopped the run ("SIGINT", "SIGTERM"), or None."""
     run_failure: str | None = None
     """What to check after an auth or connection failure stopped the run, or None."""
+    inconsistent: tuple[str, ...] = ()
+    """Values read back after apply that are not what the calls set (a late commit)."""
 
     @property
     def ok(self) -> bool:
         """True when every planned call was done without a problem."""
-        return self.interrupted_by is None and all(o.ok for o in self.outcomes)
+        return (
+            self.interrupted_by is None
+            and not self.inconsistent
+            and all(o.ok for o in self.outcomes)
+        )
 
     def summary_lines(self) -> list[str]:
         """A readable report: each workspace, its calls done, failed and not done, then counts."""
@@ -75,6 +81,14 @@ class ApplyReport:
             if outcome.failed is not None:
                 lines.append(f"  FAILED    {_describe(outcome.failed)}")
             lines += [f"  not done  {_describe(c)}" for c in outcome.not_done]
+        if self.inconsistent:
+            lines.append(
+                "Inconsistent result after apply: every call answered, but reading back "
+                "shows values the calls did not set (a call that timed out may have "
+                "committed late, or someone changed the workspace meanwhile):"
+            )
+            lines += [f"  {line}" for line in self.inconsistent]
+            lines.append("Run plan to see the live state, then apply again.")
         lines.append(self._count_line())
         if self.run_failure:
             lines.append(self.run_failure)
@@ -91,11 +105,12 @@ class ApplyReport:
         done = sum(len(o.done) for o in self.outcomes)
         total = sum(len(o.done) + len(o.not_done) + (o.failed is not None) for o in self.outcomes)
         failed = sum(not o.ok for o in self.outcomes)
-        why = (
-            f"interrupted by {self.interrupted_by}"
-            if self.interrupted_by
-            else f"{failed} of {len(self.outcomes)} workspaces failed"
-        )
+        if self.interrupted_by:
+            why = f"interrupted by {self.interrupted_by}"
+        elif failed:
+            why = f"{failed} of {len(self.outcomes)} workspaces failed"
+        else:
+            why = "inconsistent result"
         return (
             f"Apply incomplete ({why}): {done} of {total} calls done. Workspaces: {counts}. "
             "Run apply again to finish."

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from reconciler.api import SeamlessClient
@@ -20,6 +20,7 @@ from reconciler.engine.applier import apply_plan
 from reconciler.engine.live import LiveRead, LiveWorkspace, read_live
 from reconciler.engine.report import ApplyReport, WorkspaceOutcome
 from reconciler.engine.state import DEFAULT_NAME, State
+from reconciler.engine.verify import inconsistencies
 from reconciler.errors import ReconcilerError
 from reconciler.model.operations import CreateWorkspace
 from reconciler.model.plan import Action, Plan, WorkspacePlan
@@ -139,6 +140,10 @@ def apply_with_state(
             should_stop=options.should_stop,
             on_outcome=record_outcome,
         )
+        if report.interrupted_by is None:
+            with_calls = [w for w in plan.workspaces if w.calls]
+            found = inconsistencies(zip(with_calls, report.outcomes, strict=False), clients)
+            report = replace(report, inconsistent=tuple(found))
     remember_managed(plan, state)
     return report
 
