@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from reconciler.api import SeamlessClient
 from reconciler.engine.applier import apply_plan
+from reconciler.engine.report import ApplyReport, WorkspaceOutcome
 from reconciler.engine.verify import inconsistencies
 from reconciler.model.plan import Plan
 from tests.conftest import RunningEmulator
@@ -79,8 +80,6 @@ def test_a_workspace_that_failed_is_not_read_back(
 
 
 def test_an_inconsistent_report_is_not_ok_and_says_what_to_do() -> None:
-    from reconciler.engine.report import ApplyReport, WorkspaceOutcome
-
     outcome = WorkspaceOutcome("contoso/example", (), (), None, "example")
     report = ApplyReport(
         (outcome,), inconsistent=("contoso/example: name is 'A', the plan set 'B'",)
