@@ -33,7 +33,8 @@ emulator: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/emulator_throughput.py
 	$(BIN)/python bench/client_rate_limit.py
-	$(BIN)/python bench/plan_bench.py --workspaces 100 1000
+	$(BIN)/python bench/plan_bench.py --workspaces 100 1000 2000 10000
+	$(BIN)/python bench/plan_bench.py --workspaces 2000 --rate-limit 1000/5
 	$(BIN)/python bench/plan_bench.py --workspaces 120 --rate-limit 100/60
 
 # Mutation testing of reconciler/engine, reconciler/api/wire and reconciler/identity.py

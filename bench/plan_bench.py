@@ -7,10 +7,15 @@ reports HTTP requests per workspace (target: 1, plus 1 where the spec lists a
 team group), wall time and CPU time per workspace.
 
 With --rate-limit (default off) it also shows the wall time against the bound
-the limit sets, and the 429s the emulator answered (target: none).
+the limit sets, and the 429s the emulator answered (target: none). Each N
+runs in a process of its own, so its peak RSS (goal: flat, under 200 MB at
+10,000) is its own; and the request log is checked: every workspace read
+exactly once, no request lost or repeated.
 
     .venv/bin/python bench/plan_bench.py --workspaces 100 1000
+    .venv/bin/python bench/plan_bench.py --workspaces 2000 10000
     .venv/bin/python bench/plan_bench.py --workspaces 120 --rate-limit 100/60
+    .venv/bin/python bench/plan_bench.py --workspaces 2000 --rate-limit 1000/5
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import argparse
 import json
 import math
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -139,6 +145,18 @@ def run(count: int, rate_limit: str) -> None:
         f" ({per_ws:.2f} per workspace; target {1 + teams / count:.2f})"
     )
     print(f"  429 answers: {sum(1 for e in entries if e['status'] == 429)}")
+    reads: dict[str, int] = {}
+    for entry in entries:
+        if entry["method"] == "GET" and entry["status"] == 200 and "/workspaces/" in entry["path"]:
+            reads[entry["path"]] = reads.get(entry["path"], 0) + 1
+    repeated = sum(1 for n in reads.values() if n > 1)
+    workspace_reads = sum(1 for path in reads if path.count("/") == 3)
+    print(
+        f"  every workspace read once: {workspace_reads == count and repeated == 0}"
+        f" ({workspace_reads} of {count} read, {repeated} read more than once)"
+    )
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  peak RSS of the planning process: {peak:.0f} MB")
     print(
         f"  wall {wall:.2f} s ({wall / count * 1000:.1f} ms per workspace), "
         f"CPU {cpu:.2f} s ({cpu / count * 1000:.2f} ms per workspace)"
@@ -158,10 +176,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workspaces", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--rate-limit", default="off")
+    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.environ.pop("REQUESTS_CA_BUNDLE", None)
-    for count in args.workspaces:
-        run(count, args.rate_limit)
+    if args.one:
+        run(args.workspaces[0], args.rate_limit)
+        return
+    for count in args.workspaces:  # a process each: its peak RSS is its own
+        command = [sys.executable, __file__, "--one", "--workspaces", str(count)]
+        subprocess.run([*command, "--rate-limit", args.rate_limit], check=True)
 
 
 if __name__ == "__main__":
