@@ -83,7 +83,10 @@ def specs(count: int, folder: Path) -> None:
             doc["team"] = {"Managers": []}
         documents.append(doc)
     folder.mkdir(parents=True)
-    (folder / "bench.yaml").write_text(yaml.safe_dump_all(documents, sort_keys=False))
+    # 500 documents a file, as a real repository spreads them: a spec file is at most 1 MiB.
+    for start in range(0, count, 500):
+        chunk = documents[start : start + 500]
+        (folder / f"bench-{start:05d}.yaml").write_text(yaml.safe_dump_all(chunk, sort_keys=False))
 
 
 def start_emulator(workdir: Path, rate_limit: str) -> tuple[subprocess.Popen[str], dict[str, Any]]:
