@@ -13,6 +13,7 @@ rename); every writer holds the lock (`state_lock`), readers need none.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -29,9 +30,16 @@ from filelock import FileLock, Timeout
 
 from reconciler.errors import StateError
 from reconciler.identity import key_key, same_workspace_id, workspace_id_key
+from reconciler.spec.yamlfile import describe_os_error, read_regular_file
 
 STATE_VERSION = 1
 DEFAULT_NAME = Path(".reconciler") / "state.json"
+
+MAX_JSON_BYTES = 64 * 1024 * 1024
+"""A state file or a saved plan larger than this is refused unread."""
+
+MAX_JSON_DEPTH = 64
+"""Neither file nests past a dozen levels; deeper input is damaged (and would exhaust recursion)."""
 
 
 def default_state_path(spec_paths: list[Path]) -> Path:
@@ -171,59 +179,193 @@ class State:
     def save(self) -> None:
         """Write atomically: readers see the old file or the new one, never half of one."""
         text = json.dumps(self.to_dict(), indent=2) + "\n"
+        target = resolve_state_path(self.path)  # a link stays a link: its target is written
         temp: str | None = None
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            mode = self.path.stat().st_mode & 0o777 if self.path.exists() else 0o644
-            handle, temp = tempfile.mkstemp(prefix=".state-", dir=self.path.parent)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
+            handle, temp = tempfile.mkstemp(prefix=".state-", dir=target.parent)
             os.fchmod(handle, mode)  # keep the file's permissions, not mkstemp's 0600
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 out.write(text)
                 out.flush()
                 os.fsync(out.fileno())
-            os.replace(temp, self.path)
-            _fsync_directory(self.path.parent)
+            os.replace(temp, target)
+            _fsync_directory(target.parent)
         except OSError as exc:
             if temp is not None:
                 Path(temp).unlink(missing_ok=True)
             raise StateError(f"cannot write the state file {self.path}: {exc}") from exc
 
 
-def load_state(path: Path) -> State:
-    """Read the state file; a missing file is an empty state, a broken one an error."""
+def resolve_state_path(path: Path) -> Path:
+    """The file a state path names, through symbolic links; the path itself when nothing is there.
+
+    A state kept elsewhere and linked in (`--state link.json`) is read, locked
+    and written at its target, so every run shares one file and one lock. A
+    link loop, or a link that leads to nothing, is an error: writing there
+    would replace the link, or create a file the next run does not find.
+    """
+    if not os.path.lexists(path):
+        return path
     try:
-        text = path.read_text(encoding="utf-8")
+        return Path(os.path.realpath(path, strict=True))
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise StateError(
+                f"the state file {path} is a symbolic link loop: it never leads to a file. "
+                "Fix the link, or point --state at the file itself."
+            ) from exc
+        if isinstance(exc, FileNotFoundError):
+            raise StateError(
+                f"the state file {path} is a symbolic link that leads to nothing "
+                f"({_link_target(path)}): fix the link, or point --state at the file itself. "
+                "Nothing was written."
+            ) from exc
+        raise StateError(f"cannot read the state file {path}: {describe_os_error(exc)}") from exc
+
+
+def _link_target(path: Path) -> str:
+    try:
+        return os.readlink(path)
+    except OSError:
+        return "?"
+
+
+def read_json_file(path: Path) -> Any:
+    """A local JSON file (state, saved plan): regular files only, bounded in size and nesting.
+
+    Raises OSError (FileNotFoundError when there is none; a FIFO is refused
+    unopened) or ValueError (not UTF-8, not JSON, too large, nested too deep).
+    """
+    raw = read_regular_file(path, MAX_JSON_BYTES)
+    if len(raw) > MAX_JSON_BYTES:
+        raise ValueError(f"it is larger than {MAX_JSON_BYTES // (1024 * 1024)} MiB")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except RecursionError:
+        data = None
+        too_deep = True
+    else:
+        too_deep = _deeper_than(data, MAX_JSON_DEPTH)
+    if too_deep:
+        raise ValueError(f"it is nested deeper than {MAX_JSON_DEPTH} levels")
+    return data
+
+
+def _deeper_than(data: Any, limit: int) -> bool:
+    """Whether lists and objects nest deeper than `limit`; no recursion, so any depth is safe."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            value = list(value.values())
+        if isinstance(value, list):
+            if depth > limit:
+                return True
+            stack.extend((child, depth + 1) for child in value)
+    return False
+
+
+def load_state(path: Path) -> State:
+    """Read the state file; a missing file is an empty state, a broken one an error.
+
+    Every shape is checked, never coerced: a text where a list of ids belongs,
+    a number where an id belongs, `"version": true` (True == 1 in Python) are
+    damage, like JSON nested too deep or a file that is not a regular file.
+    """
+    target = resolve_state_path(path)
+    try:
+        data = read_json_file(target)
     except FileNotFoundError:
         return State(path, exists=False)
     except (OSError, UnicodeDecodeError) as exc:
-        raise StateError(f"cannot read the state file {path}: {exc}") from exc
+        reason = describe_os_error(exc) if isinstance(exc, OSError) else str(exc)
+        raise StateError(f"cannot read the state file {path}: {reason}") from exc
+    except ValueError as exc:
+        raise _damaged(path, exc) from exc
     try:
-        data = json.loads(text)
         _check_known_fields(data, path)
-        if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
-            version = data.get("version") if isinstance(data, dict) else None
+        version = data.get("version") if isinstance(data, dict) else None
+        if type(version) is not int or version != STATE_VERSION:  # True == 1.0 == 1: refused
             raise StateError(
                 f"the state file {path} has version {version!r}; this reconciler reads "
                 f"version {STATE_VERSION}. It was left as it is."
             )
         tenants = {
-            str(name): TenantState(
-                keys={key_key(str(k)): str(v) for k, v in body.get("keys", {}).items()},
-                managed={str(w) for w in body.get("managed", [])},
-                pending={key_key(str(k)): dict(v) for k, v in body.get("pending", {}).items()},
+            name: TenantState(
+                keys={
+                    key_key(k): _id(v, f"key '{k}' of tenant '{name}'")
+                    for k, v in body.get("keys", {}).items()
+                },
+                managed={
+                    _id(w, f"a managed workspace of tenant '{name}'")
+                    for w in _list(body.get("managed", []), f"'managed' of tenant '{name}'")
+                },
+                pending={
+                    key_key(k): _intent(v, f"the pending create of key '{k}' of tenant '{name}'")
+                    for k, v in body.get("pending", {}).items()
+                },
                 descriptions={
-                    workspace_id_key(str(k)): str(v)
+                    workspace_id_key(k): _text(v, f"the description digest of '{k}'")
                     for k, v in body.get("descriptions", {}).items()
                 },
             )
             for name, body in data.get("tenants", {}).items()
         }
     except (ValueError, AttributeError, TypeError) as exc:
-        raise StateError(
-            f"the state file {path} is damaged ({exc}); it was left as it is: restore it "
-            "from version control or a backup, or move it away to start afresh"
-        ) from exc
+        raise _damaged(path, exc) from exc
     return State(path, tenants)
+
+
+def _damaged(path: Path, exc: Exception) -> StateError:
+    return StateError(
+        f"the state file {path} is damaged ({exc}); it was left as it is: restore it "
+        "from version control or a backup, or move it away to start afresh"
+    )
+
+
+def _list(value: Any, what: str) -> list[Any]:
+    """A list, never a text read character by character."""
+    if not isinstance(value, list):
+        raise ValueError(f"{what} must be a list, not {_kind(value)}")
+    return value
+
+
+def _text(value: Any, what: str) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{what} must be a text, not {_kind(value)}")
+    return value
+
+
+def _id(value: Any, what: str) -> str:
+    """A WorkspaceId: a non-empty text, never a number turned into one."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{what} must be a workspace id (a non-empty text), not {_kind(value)}")
+    return value
+
+
+def _intent(value: Any, what: str) -> dict[str, Any]:
+    """A create's intent: {"expected_id": an id or null, "since": a time}."""
+    intent = dict(value)
+    if intent.get("expected_id") is not None:
+        _id(intent["expected_id"], f"the expected id of {what}")
+    if intent.get("since") is not None:
+        _text(intent["since"], f"the time of {what}")
+    return intent
+
+
+def _kind(value: Any) -> str:
+    """How a JSON value is named in a message: "the text 'x'", "a list", "a boolean", ..."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    return "a list" if isinstance(value, list) else "an object"
 
 
 def _check_known_fields(data: Any, path: Path) -> None:
@@ -274,10 +416,13 @@ def _now() -> str:
 
 
 def lock_paths(state_path: Path) -> tuple[Path, Path]:
-    """The lock file (flock; released by the kernel when its holder dies) and its holder info."""
-    return state_path.with_name(state_path.name + ".lock"), state_path.with_name(
-        state_path.name + ".lock.info"
-    )
+    """The lock file (flock; released by the kernel when its holder dies) and its holder info.
+
+    Beside the file the state path leads to: a run through a link and a run
+    that names the target take the same lock.
+    """
+    target = resolve_state_path(state_path)
+    return target.with_name(target.name + ".lock"), target.with_name(target.name + ".lock.info")
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from the specs join the managed set that `--prune` may close.
 
 from __future__ import annotations
 
-import json
+import errno
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -19,11 +19,12 @@ from reconciler.api import SeamlessClient
 from reconciler.engine.applier import apply_plan
 from reconciler.engine.live import LiveRead, LiveWorkspace, read_live
 from reconciler.engine.report import ApplyReport, WorkspaceOutcome
-from reconciler.engine.state import DEFAULT_NAME, State
+from reconciler.engine.state import DEFAULT_NAME, State, read_json_file
 from reconciler.engine.verify import inconsistencies
 from reconciler.errors import ReconcilerError
 from reconciler.model.operations import CreateWorkspace
 from reconciler.model.plan import Action, Plan, WorkspacePlan
+from reconciler.spec.yamlfile import NotARegularFile, describe_os_error
 
 
 class StalePlan(ReconcilerError):
@@ -42,14 +43,20 @@ class ApplyOptions:
 
 
 def load_saved_plan(path: Path) -> Plan:
-    """A plan written by `plan --out`; a clear error for anything else."""
+    """A plan written by `plan --out`; a clear error for anything else.
+
+    Only a regular file is read (a FIFO is refused unopened), at most 64 MiB
+    and 64 levels deep, and every shape is checked: nothing is coerced.
+    """
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = read_json_file(path)
         if not isinstance(data, dict):
             raise ValueError("it is not a JSON object")
         return Plan.from_dict(data)
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
-        raise ReconcilerError(f"cannot read the saved plan {path}: {exc}") from exc
+        special = isinstance(exc, NotARegularFile) or getattr(exc, "errno", None) == errno.ELOOP
+        reason = describe_os_error(exc) if special and isinstance(exc, OSError) else str(exc)
+        raise ReconcilerError(f"cannot read the saved plan {path}: {reason}") from exc
 
 
 def saved_state_path(plan: Plan, given: Path | None) -> Path:

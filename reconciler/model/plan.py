@@ -68,12 +68,15 @@ class FieldChange:
 
     @classmethod
     def from_dict(cls, data: dict[str, JSONValue]) -> FieldChange:
+        path = data["path"]
+        if not isinstance(path, list) or not all(isinstance(p, str) for p in path):
+            raise ValueError(f"a change's path must be a list of texts, not {_brief(path)}")
         return cls(
-            tuple(data["path"]),
+            tuple(path),
             FieldOp(data["op"]),
             data.get("before"),
             data.get("after"),
-            data.get("reason"),
+            _optional_text(data, "reason"),
         )
 
 
@@ -192,18 +195,18 @@ class WorkspacePlan:
     @classmethod
     def from_dict(cls, data: dict[str, JSONValue]) -> WorkspacePlan:
         return cls(
-            address=data["address"],
-            tenant=data["tenant"],
-            workspace_id=data.get("workspace_id"),
+            address=_text(data, "address"),
+            tenant=_text(data, "tenant"),
+            workspace_id=_optional_text(data, "workspace_id"),
             action=Action(data["action"]),
-            name=data.get("name", ""),
+            name=_text(data, "name", ""),
             changes=tuple(FieldChange.from_dict(c) for c in _list(data, "changes")),
             calls=tuple(ApiCall.from_dict(c) for c in _list(data, "calls")),
             problems=tuple(Diagnostic.from_dict(p) for p in _list(data, "problems")),
-            file=data.get("file"),
-            line=data.get("line"),
-            live_digest=data.get("live_digest"),
-            record_key=data.get("record_key"),
+            file=_optional_text(data, "file"),
+            line=_optional_int(data, "line"),
+            live_digest=_optional_text(data, "live_digest"),
+            record_key=_optional_text(data, "record_key"),
             adopt=_flag(data, "adopt"),
             reads_team=_flag(data, "reads_team"),
             pruned=_flag(data, "pruned"),
@@ -290,14 +293,24 @@ class Plan:
                 f"plan format version {version!r} is not {FORMAT_VERSION!r}: "
                 "make the plan again with this version of reconciler"
             )
+        seconds = data.get("seconds_per_call", 0.6)
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+            raise ValueError(f"'seconds_per_call' must be a number, not {_brief(seconds)}")
+        if not 0 <= seconds < float("inf"):  # NaN too: json reads it
+            raise ValueError(f"'seconds_per_call' must be a number of seconds, not {seconds!r}")
+        leaving = _list(data, "leaving")
+        if not all(isinstance(a, str) for a in leaving):
+            raise ValueError(
+                f"'leaving' must be a list of addresses (texts), not {_brief(leaving)}"
+            )
         return cls(
-            api_url=data["api_url"],
-            created_at=data["created_at"],
+            api_url=_text(data, "api_url"),
+            created_at=_text(data, "created_at"),
             workspaces=tuple(WorkspacePlan.from_dict(w) for w in _list(data, "workspaces")),
             problems=tuple(Diagnostic.from_dict(p) for p in _list(data, "problems")),
-            seconds_per_call=float(data.get("seconds_per_call", 0.6)),
+            seconds_per_call=float(seconds),
             context=PlanContext.from_dict(data.get("context", {})),
-            leaving=tuple(str(a) for a in _list(data, "leaving")),
+            leaving=tuple(leaving),
             partial=_flag(data, "partial"),
         )
 
@@ -308,6 +321,35 @@ def _list(data: dict[str, JSONValue], key: str) -> list[JSONValue]:
     if not isinstance(value, list):
         raise ValueError(f"{key!r} must be a list, not {type(value).__name__}")
     return value
+
+
+_REQUIRED: Any = object()
+
+
+def _text(data: dict[str, JSONValue], key: str, default: Any = _REQUIRED) -> str:
+    """A text in a saved plan; a number, list or null where a text belongs is refused."""
+    value = data[key] if default is _REQUIRED else data.get(key, default)
+    if not isinstance(value, str):
+        raise ValueError(f"{key!r} must be a text, not {_brief(value)}")
+    return value
+
+
+def _optional_text(data: dict[str, JSONValue], key: str) -> str | None:
+    return None if data.get(key) is None else _text(data, key)
+
+
+def _optional_int(data: dict[str, JSONValue], key: str) -> int | None:
+    """A whole number or null; `true` (which Python counts as 1) is refused."""
+    value = data.get(key)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise ValueError(f"{key!r} must be a whole number, not {_brief(value)}")
+    return value
+
+
+def _brief(value: JSONValue) -> str:
+    """A value as a message shows it: its JSON-ish repr, cut short."""
+    shown = repr(value)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
 
 
 def _flag(data: dict[str, JSONValue], key: str) -> bool:

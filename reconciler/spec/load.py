@@ -7,8 +7,10 @@ network. Every problem of the run is gathered before anything fails, so
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +25,15 @@ from reconciler.spec.schema import schema_diagnostics
 from reconciler.spec.yamlfile import JSON, Document, parse_documents, read_spec_text
 
 SPEC_SUFFIXES = (".yaml", ".yml")
+
+MAX_TREE_FILES = 10_000
+"""Spec files one run reads at most; beyond that the specs are refused unread."""
+
+MAX_TREE_FOLDERS = 10_000
+"""Folders one run looks into at most (links followed)."""
+
+MAX_TREE_BYTES = 64 * 1024 * 1024
+"""The spec files of one run hold at most this much in all (each file at most 1 MiB)."""
 
 TENANT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 """The schema's pattern for `tenant:`, applied to --tenant / SEAMLESS_TENANT too."""
@@ -90,37 +101,148 @@ def discover(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[Diagno
     names). In directories, `*.yaml` / `*.yml` at any depth are read, except
     hidden files and directories (`.git`, `.github`, `.reconciler`): CI
     workflows are YAML too. A directory without spec files is an error.
+
+    Symbolic links are followed: a folder reached twice is read once, and a
+    link back to a folder being read is a loop, an error naming it. Anything
+    that could not be looked into (a loop, a link to nothing, a folder that
+    cannot be listed) is an error, never a silent gap: `--prune` would take
+    the workspaces it holds for gone. More than MAX_TREE_FILES spec files,
+    MAX_TREE_FOLDERS folders or MAX_TREE_BYTES in all are refused unread.
     """
     found: list[tuple[Path, str]] = []
     diagnostics: list[Diagnostic] = []
-    seen: set[Path] = set()
+    walk = _Walk()
     for given in paths:
-        if given.is_dir():
-            candidates = list(_walk(given))
-            if not candidates:
-                # A pipeline pointed at the wrong directory must not pass as "all valid".
-                message = "no spec files (*.yaml, *.yml) in this directory"
-                diagnostics.append(Diagnostic.in_file(str(given), message))
-        elif given.exists():
-            candidates = [given]
-        else:
-            diagnostics.append(Diagnostic.in_file(str(given), "no such file or directory"))
+        try:
+            info = os.stat(given)
+        except OSError as exc:
+            diagnostics.append(_unreachable(given, exc))
             continue
-        for candidate in candidates:
-            resolved = candidate.resolve()
-            if resolved not in seen:
-                seen.add(resolved)
-                found.append((candidate, str(candidate)))
+        folder = stat.S_ISDIR(info.st_mode)
+        if folder and os.path.realpath(given) in walk.folders:
+            continue  # read already, through another path given
+        files_before = walk.files_seen
+        for item in walk.directory(given) if folder else [walk.file(given, info)]:
+            if isinstance(item, Diagnostic):
+                diagnostics.append(item)
+            elif item is not None:
+                found.append(item)
+            limit = walk.over_limit()
+            if limit:
+                return [], [Diagnostic.in_file(str(given), limit)]
+        if folder and walk.files_seen == files_before:
+            # A pipeline pointed at the wrong directory must not pass as "all valid".
+            message = "no spec files (*.yaml, *.yml) in this directory"
+            diagnostics.append(Diagnostic.in_file(str(given), message))
     return found, diagnostics
 
 
-def _walk(directory: Path) -> Iterator[Path]:
-    for root, dirs, names in os.walk(directory):
-        # Prune in place so os.walk does not descend; sorted for a stable order.
-        dirs[:] = sorted(name for name in dirs if not name.startswith("."))
-        for name in sorted(names):
-            if name.endswith(SPEC_SUFFIXES) and not name.startswith("."):
-                yield Path(root) / name
+class _Walk:
+    """The folders and files one discovery has seen, by real path, and its running totals."""
+
+    def __init__(self) -> None:
+        self.folders: set[str] = set()
+        self.files: set[str] = set()
+        self.files_seen = 0
+        self.bytes = 0
+
+    def over_limit(self) -> str | None:
+        """Why the specs are refused unread, once a limit is passed."""
+        reason = None
+        if len(self.files) > MAX_TREE_FILES:
+            reason = f"more than {MAX_TREE_FILES:,} spec files"
+        elif len(self.folders) > MAX_TREE_FOLDERS:
+            reason = f"more than {MAX_TREE_FOLDERS:,} folders"
+        elif self.bytes > MAX_TREE_BYTES:
+            reason = f"spec files over {_size(MAX_TREE_BYTES)} in all"
+        if reason is None:
+            return None
+        return (
+            f"{reason}: refused unread (a run reads at most {MAX_TREE_FILES:,} spec files in "
+            f"{MAX_TREE_FOLDERS:,} folders, {_size(MAX_TREE_BYTES)} in all)"
+        )
+
+    def file(self, path: Path, info: os.stat_result) -> tuple[Path, str] | None:
+        """A spec file to read, or None when it was seen already (through another link)."""
+        self.files_seen += 1
+        real = os.path.realpath(path)
+        if real in self.files:
+            return None
+        self.files.add(real)
+        self.bytes += info.st_size
+        return path, str(path)
+
+    def directory(self, root: Path) -> Iterator[tuple[Path, str] | Diagnostic | None]:
+        """Depth first, sorted, as os.walk: the files of a folder, then its folders.
+
+        Yields spec files, problems, and None for each folder entered (so the
+        caller checks the limits as the walk goes, not after it).
+        """
+        chain: dict[str, Path] = {}
+        """Real path -> shown path of the folders from the root down to the one being read."""
+        stack: list[tuple[Path, str | None]] = [(root, None)]
+        while stack:
+            folder, leaving = stack.pop()
+            if leaving is not None:
+                del chain[leaving]
+                continue
+            real = os.path.realpath(folder)
+            if real in chain:
+                message = f"symbolic link loop: it leads back to {chain[real]}, which holds it"
+                yield Diagnostic.in_file(str(folder), message)
+                continue
+            if real in self.folders:
+                continue  # reached twice through links: read once
+            self.folders.add(real)
+            yield None
+            try:
+                with os.scandir(folder) as listing:
+                    names = sorted(entry.name for entry in listing)
+            except OSError as exc:
+                yield Diagnostic.in_file(str(folder), f"cannot read this folder: {exc.strerror}")
+                continue
+            chain[real] = folder
+            stack.append((folder, real))
+            folders: list[Path] = []
+            for name in names:
+                if name.startswith("."):
+                    continue
+                path = folder / name
+                try:
+                    info = os.stat(path)
+                except OSError as exc:
+                    yield _unreachable(path, exc)
+                    continue
+                if stat.S_ISDIR(info.st_mode):
+                    folders.append(path)
+                elif name.endswith(SPEC_SUFFIXES):
+                    yield self.file(path, info)
+            stack.extend((path, None) for path in reversed(folders))
+
+
+def _unreachable(path: Path, exc: OSError) -> Diagnostic:
+    """A path that cannot even be looked at: a link loop, a link to nothing, no such file."""
+    if exc.errno == errno.ELOOP:
+        message = "symbolic link loop: it never leads to a file or folder"
+    elif isinstance(exc, FileNotFoundError) and path.is_symlink():
+        try:
+            target = os.readlink(path)
+        except OSError:
+            target = "?"
+        message = (
+            f"symbolic link that leads to nothing ({target}): whatever it held is not read; "
+            "fix or remove the link"
+        )
+    elif isinstance(exc, FileNotFoundError):
+        message = "no such file or directory"
+    else:
+        message = f"cannot read: {exc.strerror or exc}"
+    return Diagnostic.in_file(str(path), message)
+
+
+def _size(count: int) -> str:
+    mib = 1024 * 1024
+    return f"{count // mib} MiB" if count % mib == 0 else f"{count:,} bytes"
 
 
 def _read_file(path: Path, display: str) -> tuple[list[Document], list[Diagnostic]]:
