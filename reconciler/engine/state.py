@@ -13,33 +13,41 @@ rename); every writer holds the lock (`state_lock`), readers need none.
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import json
 import os
-import socket
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock, Timeout
-
+from reconciler.engine.jsonfiles import read_json_file, resolve_state_path
+from reconciler.engine.locking import describe_holder, lock_paths, state_lock
 from reconciler.errors import StateError
 from reconciler.identity import key_key, same_workspace_id, workspace_id_key
-from reconciler.spec.yamlfile import describe_os_error, read_regular_file
+from reconciler.spec.yamlfile import describe_os_error
+
+__all__ = [  # the lock and the file reader live apart; callers know them as the state's
+    "DEFAULT_NAME",
+    "STATE_VERSION",
+    "State",
+    "TenantState",
+    "default_state_path",
+    "describe_holder",
+    "digest",
+    "load_state",
+    "lock_paths",
+    "now_utc",
+    "read_json_file",
+    "refuse_missed_state",
+    "resolve_state_path",
+    "state_lock",
+]
 
 STATE_VERSION = 1
 DEFAULT_NAME = Path(".reconciler") / "state.json"
-
-MAX_JSON_BYTES = 64 * 1024 * 1024
-"""A state file or a saved plan larger than this is refused unread."""
-
-MAX_JSON_DEPTH = 64
-"""Neither file nests past a dozen levels; deeper input is damaged (and would exhaust recursion)."""
 
 
 def default_state_path(spec_paths: list[Path]) -> Path:
@@ -113,7 +121,7 @@ class State:
 
     def begin_create(self, tenant: str, key: str, expected_id: str | None) -> None:
         """Write the intent before the POST: a lost answer is then noticed next time."""
-        intent = {"expected_id": expected_id, "since": _now()}
+        intent = {"expected_id": expected_id, "since": now_utc()}
         self.tenant(tenant).pending[key_key(key)] = intent
         self.save()
 
@@ -196,75 +204,6 @@ class State:
             if temp is not None:
                 Path(temp).unlink(missing_ok=True)
             raise StateError(f"cannot write the state file {self.path}: {exc}") from exc
-
-
-def resolve_state_path(path: Path) -> Path:
-    """The file a state path names, through symbolic links; the path itself when nothing is there.
-
-    A state kept elsewhere and linked in (`--state link.json`) is read, locked
-    and written at its target, so every run shares one file and one lock. A
-    link loop, or a link that leads to nothing, is an error: writing there
-    would replace the link, or create a file the next run does not find.
-    """
-    if not os.path.lexists(path):
-        return path
-    try:
-        return Path(os.path.realpath(path, strict=True))
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise StateError(
-                f"the state file {path} is a symbolic link loop: it never leads to a file. "
-                "Fix the link, or point --state at the file itself."
-            ) from exc
-        if isinstance(exc, FileNotFoundError):
-            raise StateError(
-                f"the state file {path} is a symbolic link that leads to nothing "
-                f"({_link_target(path)}): fix the link, or point --state at the file itself. "
-                "Nothing was written."
-            ) from exc
-        raise StateError(f"cannot read the state file {path}: {describe_os_error(exc)}") from exc
-
-
-def _link_target(path: Path) -> str:
-    try:
-        return os.readlink(path)
-    except OSError:
-        return "?"
-
-
-def read_json_file(path: Path) -> Any:
-    """A local JSON file (state, saved plan): regular files only, bounded in size and nesting.
-
-    Raises OSError (FileNotFoundError when there is none; a FIFO is refused
-    unopened) or ValueError (not UTF-8, not JSON, too large, nested too deep).
-    """
-    raw = read_regular_file(path, MAX_JSON_BYTES)
-    if len(raw) > MAX_JSON_BYTES:
-        raise ValueError(f"it is larger than {MAX_JSON_BYTES // (1024 * 1024)} MiB")
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except RecursionError:
-        data = None
-        too_deep = True
-    else:
-        too_deep = _deeper_than(data, MAX_JSON_DEPTH)
-    if too_deep:
-        raise ValueError(f"it is nested deeper than {MAX_JSON_DEPTH} levels")
-    return data
-
-
-def _deeper_than(data: Any, limit: int) -> bool:
-    """Whether lists and objects nest deeper than `limit`; no recursion, so any depth is safe."""
-    stack: list[tuple[Any, int]] = [(data, 1)]
-    while stack:
-        value, depth = stack.pop()
-        if isinstance(value, dict):
-            value = list(value.values())
-        if isinstance(value, list):
-            if depth > limit:
-                return True
-            stack.extend((child, depth + 1) for child in value)
-    return False
 
 
 def load_state(path: Path) -> State:
@@ -408,67 +347,6 @@ def digest(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _now() -> str:
+def now_utc() -> str:
+    """The time now, UTC, as ISO 8601 to the second (for intents and lock holders)."""
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
-# -- locking ---------------------------------------------------------------------------------
-
-
-def lock_paths(state_path: Path) -> tuple[Path, Path]:
-    """The lock file (flock; released by the kernel when its holder dies) and its holder info.
-
-    Beside the file the state path leads to: a run through a link and a run
-    that names the target take the same lock.
-    """
-    target = resolve_state_path(state_path)
-    return target.with_name(target.name + ".lock"), target.with_name(target.name + ".lock.info")
-
-
-@contextmanager
-def state_lock(state_path: Path, timeout: float, operation: str) -> Iterator[None]:
-    """Hold the state's lock for a writing command; wait up to `timeout` seconds for it.
-
-    On timeout the error names the holder (operation, host, pid, since when).
-    The lock is an flock, so a holder that dies releases it; the info file it
-    leaves is only a description and is replaced by the next holder.
-    """
-    lock_file, info_file = lock_paths(state_path)
-    lock = FileLock(str(lock_file), timeout=timeout)
-    try:
-        lock_file.parent.mkdir(parents=True, exist_ok=True)
-        lock.acquire()
-    except Timeout:
-        raise StateError(
-            f"the state {state_path} is locked {describe_holder(info_file)}; waited "
-            f"{timeout:g} s (--lock-timeout). If that process is gone, run "
-            "`reconciler state unlock`."
-        ) from None
-    except OSError as exc:
-        raise StateError(f"cannot lock the state {state_path}: {exc}") from exc
-    try:
-        holder = {
-            "operation": operation,
-            "host": socket.gethostname(),
-            "pid": os.getpid(),
-            "since": _now(),
-        }
-        with contextlib.suppress(OSError):  # only a description; the flock is the lock
-            info_file.write_text(json.dumps(holder) + "\n", encoding="utf-8")
-        yield
-    finally:
-        with contextlib.suppress(OSError):
-            info_file.unlink(missing_ok=True)
-        lock.release()
-
-
-def describe_holder(info_file: Path) -> str:
-    """'by apply (pid 42 on ci-7) since 10:02Z', or what is known of it."""
-    try:
-        holder = json.loads(info_file.read_text(encoding="utf-8"))
-        return (
-            f"by {holder['operation']} (pid {holder['pid']} on {holder['host']}) "
-            f"since {holder['since']}"
-        )
-    except (OSError, ValueError, KeyError, TypeError):
-        return "by another process"

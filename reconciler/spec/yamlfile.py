@@ -25,14 +25,10 @@ No validation of the spec format happens here; see schema.py.
 
 from __future__ import annotations
 
-import errno
 import math
-import os
 import re
-import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TypeAlias, cast
 
 from yaml.composer import Composer
@@ -45,12 +41,16 @@ from yaml.resolver import BaseResolver
 from yaml.scanner import Scanner
 
 from reconciler.model.diagnostics import Diagnostic, Source
+from reconciler.spec.files import (
+    MAX_FILE_BYTES,
+    NotARegularFile,
+    describe_os_error,
+    read_regular_file,
+    read_spec_text,
+)
 
 # Plain data as JSON knows it: what jsonschema validates and load.py reads.
 JSON: TypeAlias = bool | int | float | str | list["JSON"] | dict[str, "JSON"] | None
-
-MAX_FILE_BYTES = 1024 * 1024
-"""Larger files are refused unread: specs are small, and parsing time must stay bounded."""
 
 MAX_DEPTH = 20
 """A spec nests four levels deep; deeper input is hostile or broken (and would recurse)."""
@@ -274,83 +274,6 @@ def _to_float(text: str) -> float:
     if lowered == ".nan":
         return math.nan
     return float(text)
-
-
-class NotARegularFile(OSError):
-    """A path that names a FIFO, a device or a socket where a file was expected."""
-
-    def __init__(self, kind: str) -> None:
-        super().__init__(errno.EINVAL, f"not a regular file ({kind})")
-        self.kind = kind
-
-    def __str__(self) -> str:
-        return str(self.strerror)
-
-
-_KINDS = (
-    (stat.S_ISFIFO, "a FIFO"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
-
-
-def _refuse_unless_regular(mode: int, path: Path) -> None:
-    if stat.S_ISDIR(mode):
-        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
-    if not stat.S_ISREG(mode):
-        raise NotARegularFile(
-            next((name for test, name in _KINDS if test(mode)), "an unknown kind")
-        )
-
-
-def read_regular_file(path: Path, limit: int) -> bytes:
-    """At most `limit` + 1 bytes of a regular file (more means: too large); OSError otherwise.
-
-    Anything but a regular file (links are followed) raises NotARegularFile
-    (IsADirectoryError for a folder) before it is opened: opening a FIFO would
-    wait for a writer for ever. The file is opened non-blocking and checked
-    again, so a FIFO put in its place between the two checks cannot hang either.
-    """
-    _refuse_unless_regular(os.stat(path).st_mode, path)
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-    handle = os.open(path, flags)
-    with os.fdopen(handle, "rb") as stream:
-        _refuse_unless_regular(os.fstat(handle).st_mode, path)
-        return stream.read(limit + 1)
-
-
-def describe_os_error(exc: OSError) -> str:
-    """A short reason for a file that cannot be read: a link loop and a FIFO said plainly."""
-    if isinstance(exc, NotARegularFile):
-        return str(exc)
-    if exc.errno == errno.ELOOP:
-        return "symbolic link loop: it never leads to a file"
-    return str(exc.strerror or exc)
-
-
-def read_spec_text(path: Path, file: str) -> tuple[str | None, Diagnostic | None]:
-    """Read a file as UTF-8 text, refusing huge files unread: (text, None) or (None, problem)."""
-    try:
-        raw = read_regular_file(path, MAX_FILE_BYTES)
-    except NotARegularFile as exc:
-        message = f"cannot read file: {exc}; only regular files are read as specs"
-        return None, Diagnostic.in_file(file, message)
-    except OSError as exc:
-        return None, Diagnostic.in_file(file, f"cannot read file: {describe_os_error(exc)}")
-    if len(raw) > MAX_FILE_BYTES:
-        limit = f"{MAX_FILE_BYTES // 1024} KiB"
-        return None, Diagnostic.in_file(
-            file, f"file is larger than {limit}; split it into several", 1, 1
-        )
-    try:
-        return raw.decode("utf-8"), None
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        byte = raw[exc.start]
-        message = f"file is not UTF-8: byte 0x{byte:02x} cannot be decoded; save it as UTF-8"
-        return None, Diagnostic.in_file(file, message, line, column)
 
 
 def parse_documents(text: str, file: str) -> tuple[list[Document], list[Diagnostic]]:
