@@ -39,7 +39,6 @@ __all__ = [  # the lock and the file reader live apart; callers know them as the
     "digest",
     "load_state",
     "lock_paths",
-    "now_utc",
     "read_json_file",
     "refuse_missed_state",
     "resolve_state_path",
@@ -121,7 +120,7 @@ class State:
 
     def begin_create(self, tenant: str, key: str, expected_id: str | None) -> None:
         """Write the intent before the POST: a lost answer is then noticed next time."""
-        intent = {"expected_id": expected_id, "since": now_utc()}
+        intent = {"expected_id": expected_id, "since": _now()}
         self.tenant(tenant).pending[key_key(key)] = intent
         self.save()
 
@@ -347,6 +346,5 @@ def digest(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def now_utc() -> str:
-    """The time now, UTC, as ISO 8601 to the second (for intents and lock holders)."""
+def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
