@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import ssl
 
 from werkzeug.wrappers import Response
+
+CLIENT_SIDE = (ConnectionError, TimeoutError, ssl.SSLError)
+"""Transport errors a client causes (gone, silent, bad TLS): one line in the log, not a bug."""
 
 
 class ServiceError(Exception):

@@ -26,6 +26,7 @@ from werkzeug.wrappers import Request, Response
 
 from reconciler.emulator.backend import Backend
 from reconciler.emulator.errors import (
+    CLIENT_SIDE,
     BadRequest,
     Forbidden,
     ServiceError,
@@ -84,6 +85,8 @@ def guarded(call: Call, nxt: Handler) -> Response:
         return nxt(call)
     except ServiceError as exc:
         return exc.to_response()
+    except CLIENT_SIDE:  # e.g. a body that stopped coming: the server answers, in one line
+        raise
     except Exception:  # the last line of defence: never drop a request
         LOG.exception("emulator bug while serving %s %s", call.method, call.request.path)
         return server_error(500)

@@ -3,26 +3,27 @@
 werkzeug gives routing and request/response objects; cheroot serves them,
 because werkzeug's own development server closes every connection (no
 keep-alive), which caps it near 200 requests a second over TLS.
-`EmulatorServer` starts the emulator in a background thread (tests, demo);
-`serve_forever` is what `reconciler emulator serve` runs.
+TLS starts in the worker threads, and a client that leaves is one short line
+(transport.py). `EmulatorServer` starts the emulator in a background thread
+(tests, demo); `serve_forever` is what `reconciler emulator serve` runs.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shlex
+import shutil
 import signal
 import sys
 import tempfile
 import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
-import trustme
 import yaml
 from cheroot import wsgi
-from cheroot.ssl.builtin import BuiltinSSLAdapter
 from werkzeug.wrappers import Request
 
 from reconciler.emulator.backend import Backend
@@ -43,6 +44,7 @@ from reconciler.emulator.middleware import (
 from reconciler.emulator.routes import Dispatcher, route
 from reconciler.emulator.stages import Progression
 from reconciler.emulator.store import Store
+from reconciler.emulator.transport import QuietServer, tls_adapter
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -100,7 +102,10 @@ class EmulatorApp:
 
 
 class EmulatorServer:
-    """The emulator on a loopback port with a fresh CA, served from a background thread."""
+    """The emulator on a loopback port with a fresh CA, served from a background thread.
+
+    Without a state_dir, the CA and certificate go to a temporary directory that stop() removes.
+    """
 
     def __init__(
         self,
@@ -121,36 +126,35 @@ class EmulatorServer:
         backend.progression = progression or Progression()
         backend.seed()
         self.app = EmulatorApp(backend, rate_limit, faults)
+        self.temporary_state_dir = state_dir is None
         self.state_dir = state_dir or Path(tempfile.mkdtemp(prefix="seamless-emulator-"))
-        self.state_dir.mkdir(parents=True, exist_ok=True)
         self.ca_bundle = self.state_dir / "ca.pem"
-        self._server = wsgi.Server((host, port), self.app, numthreads=threads, max=threads)
-        self._server.gateway = _DroppableGateway
-        self._server.ssl_adapter = self._tls_adapter()
+        self._thread: threading.Thread | None = None
+        try:
+            self._server = self._bind(host, port, threads)
+        except BaseException:
+            self._remove_temporary_state_dir()
+            raise
+        self.port = int(self._server.bind_addr[1])
+        self.url = f"https://{'[::1]' if host == '::1' else host}:{self.port}"
+
+    def _bind(self, host: str, port: int, threads: int) -> QuietServer:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        server = QuietServer((host, port), self.app, numthreads=threads, max=threads)
+        server.gateway = _DroppableGateway
+        server.ssl_adapter = tls_adapter(self.state_dir)
         # Bind now, so port 0 is resolved before start(). prepare() also starts the worker
         # threads, which inherit the daemon flag of the thread that creates them: made from a
         # daemon thread, they can never keep a stopping process alive (a client that holds a
         # keep-alive connection open otherwise could).
         failures: list[Exception] = []
-        preparing = threading.Thread(target=_capture, args=(self._server.prepare, failures))
+        preparing = threading.Thread(target=_capture, args=(server.prepare, failures))
         preparing.daemon = True
         preparing.start()
         preparing.join()
         if failures:
             raise failures[0]
-        self.port = int(self._server.bind_addr[1])
-        self.url = f"https://{'[::1]' if host == '::1' else host}:{self.port}"
-        self._thread: threading.Thread | None = None
-
-    def _tls_adapter(self) -> BuiltinSSLAdapter:
-        """A fresh CA and a server certificate for every loopback name."""
-        ca = trustme.CA(organization_name="Seamless API emulator")
-        ca.cert_pem.write_to_path(str(self.ca_bundle))
-        cert = ca.issue_cert("localhost", "127.0.0.1", "::1")
-        cert_path, key_path = self.state_dir / "server.pem", self.state_dir / "server.key"
-        cert.cert_chain_pems[0].write_to_path(str(cert_path))
-        cert.private_key_pem.write_to_path(str(key_path))
-        return BuiltinSSLAdapter(str(cert_path), str(key_path))
+        return server
 
     def tokens(self) -> dict[str, str]:
         return {name: tenant.tokens[0] for name, tenant in self.tenants.items()}
@@ -162,9 +166,17 @@ class EmulatorServer:
         return self
 
     def stop(self) -> None:
-        self._server.stop()
-        if self._thread:
-            self._thread.join(timeout=10)
+        """Stop serving; remove the state directory if it is a temporary one."""
+        try:
+            self._server.stop()
+            if self._thread:
+                self._thread.join(timeout=10)
+        finally:
+            self._remove_temporary_state_dir()
+
+    def _remove_temporary_state_dir(self) -> None:
+        if self.temporary_state_dir:
+            shutil.rmtree(self.state_dir, ignore_errors=True)
 
     def __enter__(self) -> EmulatorServer:
         return self.start()
@@ -202,6 +214,13 @@ def serve_forever(
     info_file: Path | None,
 ) -> None:
     """Run `reconciler emulator serve` until interrupted; bad options exit 1 with a message."""
+    # A script's background job starts with SIGINT ignored, so TERM and INT both stop us. The
+    # handler only sets an event: an exception raised from a signal handler can land in a
+    # finalizer, where Python swallows it, and cheroot's stop() must not run inside its loop.
+    # Set before the server exists, so that a signal while starting still removes its CA.
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
     try:
         rules = yaml.safe_load(faults.read_text(encoding="utf-8")) if faults else []
         server = EmulatorServer(
@@ -215,45 +234,61 @@ def serve_forever(
             state_dir=state_dir,
         )
     except (FixtureError, ValueError, TypeError, OSError, yaml.YAMLError) as exc:
-        print(f"Error: {exc}", file=sys.stderr)
-        sys.exit(1)
-    if info_file:
-        info: dict[str, Any] = {
-            "url": server.url,
-            "ca_bundle": str(server.ca_bundle),
-            "pid": os.getpid(),
-        }
-        info["tenants"] = server.tokens()
-        tmp = info_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps(info, indent=2), encoding="utf-8")
-        tmp.replace(info_file)  # atomic: a script polling for the file never reads half of it
-    # A script's background job starts with SIGINT ignored, so TERM and INT both stop us. The
-    # handler only sets an event: an exception raised from a signal handler can land in a
-    # finalizer, where Python swallows it, and cheroot's stop() must not run inside its loop.
-    stopping = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stopping.set())
-    server.start()
+        _fail(exc)
     try:
-        _announce(server)  # after the info file: a script that saw the text can read the file
+        if info_file:
+            _write_info(server, info_file)
+        server.start()
+        print(announcement(server), flush=True)  # after the info file: scripts may read it now
         while not stopping.wait(timeout=0.5):
             pass
+    except OSError as exc:
+        _fail(exc)
     finally:
-        server.stop()
+        server.stop()  # and the temporary CA directory is removed
     print("Stopped.", file=sys.stderr)
 
 
-def _announce(server: EmulatorServer) -> None:
+def _fail(exc: Exception) -> NoReturn:
+    print(f"Error: {exc}", file=sys.stderr)
+    sys.exit(1)
+
+
+def _write_info(server: EmulatorServer, info_file: Path) -> None:
+    info: dict[str, Any] = {"url": server.url, "ca_bundle": str(server.ca_bundle)}
+    info["pid"] = os.getpid()
+    info["tenants"] = server.tokens()
+    tmp = info_file.with_suffix(".tmp")
+    tmp.write_text(json.dumps(info, indent=2), encoding="utf-8")
+    tmp.replace(info_file)  # atomic: a script polling for the file never reads half of it
+
+
+def announcement(server: EmulatorServer) -> str:
+    """What `serve` prints once listening: where, the tenants, and lines ready to paste."""
+    tokens = server.tokens()
+    tenant = next(iter(tokens))
+    ca_bundle, quote = str(server.ca_bundle), shlex.quote
     lines = [
         f"Seamless API emulator listening on {server.url}",
-        f"  CA bundle:    {server.ca_bundle}",
+        f"  CA bundle:    {ca_bundle}",
         f"  control path: {server.url}{PREFIX}/",
     ]
-    lines += [f"  tenant {name}: token {token}" for name, token in server.tokens().items()]
-    first = next(iter(server.tokens()))
+    lines += [f"  tenant {name}: token {token}" for name, token in tokens.items()]
+    lines += [
+        f"Point the reconciler at it, as tenant {tenant}:",
+        f"  export SEAMLESS_API_URL={quote(server.url)}",
+        f"  export SEAMLESS_CA_BUNDLE={quote(ca_bundle)}",
+        f"  export SEAMLESS_TOKEN={quote(tokens[tenant])}",
+        f"  export SEAMLESS_TENANT={quote(tenant)}",
+    ]
+    if server.temporary_state_dir:
+        lines.append(
+            "The CA bundle is deleted on stop; start with --state-dir DIR "
+            "to keep its path valid across restarts."
+        )
     lines += [
         "Try:",
-        f"  curl --cacert {server.ca_bundle} -H 'Authorization: Basic {server.tokens()[first]}' "
-        f"{server.url}/{first}/organizationUnits",
+        f"  curl --cacert {quote(ca_bundle)} -H {quote(f'Authorization: Basic {tokens[tenant]}')} "
+        f"{quote(f'{server.url}/{tenant}/organizationUnits')}",
     ]
-    print("\n".join(lines), flush=True)
+    return "\n".join(lines)
