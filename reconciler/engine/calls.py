@@ -18,7 +18,7 @@ from reconciler.engine import rules
 from reconciler.engine.diff import field_changes
 from reconciler.engine.live import Catalog, LiveWorkspace
 from reconciler.engine.state import digest
-from reconciler.engine.team import OWNER_GROUP, after_manager_change, live_groups, team_delta
+from reconciler.engine.team import after_manager_change, live_groups, team_delta
 from reconciler.identity import email_key, same_account, same_catalog_id
 from reconciler.model.diagnostics import Diagnostic
 from reconciler.model.operations import (
@@ -180,7 +180,7 @@ def plan_update(base: WorkspacePlan, resolved: Resolved, live: LiveWorkspace) ->
         return errored(base, problems)
     prop_changes = _property_changes(spec, workspace, values)
     schema_calls = _schema_call(spec, wtype, workspace, values, prop_changes, problems)
-    split = _close_needs_two_puts(spec, wtype, workspace)
+    split = _close_needs_two_puts(spec, workspace)
     manager_first = not (spec.closed and not workspace.closed) or split
     team_calls, team_changes = _team_call(spec, wtype, workspace, live, manager_first)
     inner = type_calls + schema_calls + team_calls
@@ -324,16 +324,15 @@ def _groups(members: dict[str, list[str]]) -> Groups:
     return tuple((group, tuple(accounts)) for group, accounts in members.items())
 
 
-def _close_needs_two_puts(spec: WorkspaceSpec, wtype: WorkspaceType, workspace: Workspace) -> bool:
-    """A close goes last; a manager change with it would then drop the old manager from the
-    owner group after the team PUT. Only when the spec keeps him there does that undo the
-    team PUT: then the manager changes first and the close comes in a second PUT.
+def _close_needs_two_puts(spec: WorkspaceSpec, workspace: Workspace) -> bool:
+    """A close goes last, but a manager change with it moves the owner group after the team
+    PUT, which was then planned against owners that no longer hold (the old manager stays
+    implied in Members, or listed as an owner). So when a close changes the manager and the
+    spec lists a team group, the manager changes first and the close comes in a second PUT.
     """
-    if not spec.closed or workspace.closed or workspace.manager is None:
+    if not spec.closed or workspace.closed or workspace.manager is None or not spec.team:
         return False
-    old = workspace.manager.email
-    owners = spec.team.get(OWNER_GROUP[wtype.provisioning_type], ())
-    return not same_account(old, spec.manager.email) and any(same_account(old, m) for m in owners)
+    return not same_account(workspace.manager.email, spec.manager.email)
 
 
 def _with_workspace_put(

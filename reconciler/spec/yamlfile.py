@@ -206,6 +206,10 @@ class _Converter:
             return [self.convert(item, f"{ptr}/{i}") for i, item in enumerate(node.value)]
         assert isinstance(node, ScalarNode)
         value = scalar_value(node)
+        if isinstance(value, str) and _has_surrogate(value):
+            self._error(self.values[ptr], _SURROGATE)
+            # The error stops the run; U+FFFD keeps the other checks from repeating it.
+            return "".join("\ufffd" if _has_surrogate(ch) else ch for ch in value)
         if not isinstance(value, str) or node.tag != STR_TAG:
             self.plain[ptr] = node.value
         return value
@@ -229,6 +233,9 @@ class _Converter:
     def _key(self, node: Node) -> str | None:
         here = _source(self.file, node.start_mark)
         if isinstance(node, ScalarNode) and node.tag == STR_TAG:
+            if _has_surrogate(str(node.value)):
+                self._error(here, _SURROGATE)
+                return None
             return str(node.value)
         if isinstance(node, ScalarNode):
             written = node.value or "(empty)"
@@ -239,6 +246,17 @@ class _Converter:
 
     def _error(self, where: Source, message: str) -> None:
         self.diagnostics.append(Diagnostic.at(where, message))
+
+
+_SURROGATE = (
+    "text holds an unpaired surrogate escape (\\ud800 to \\udfff), which no file or "
+    "request can carry; write the character itself, or its \\U0001xxxx escape"
+)
+
+
+def _has_surrogate(text: str) -> bool:
+    """A lone UTF-16 half from a \\uXXXX escape: it cannot be encoded, so nothing can send it."""
+    return any("\ud800" <= ch <= "\udfff" for ch in text)
 
 
 def scalar_value(node: ScalarNode) -> JSON:
@@ -254,7 +272,11 @@ def scalar_value(node: ScalarNode) -> JSON:
         if node.tag == FLOAT_TAG:
             return _to_float(text)
     except ValueError:
-        # e.g. more digits than Python converts (int_max_str_digits): keep the text.
+        if node.tag == INT_TAG:
+            # More digits than Python converts (int_max_str_digits): still a number, which
+            # is what the schema must see (a bare number where text belongs is an error);
+            # the written text is kept beside it for messages and schema values.
+            return float("inf")
         return text
     return text
 

@@ -337,11 +337,20 @@ def test_a_closed_workspace_that_stays_closed_gets_only_its_team_put(
 def test_a_close_with_a_manager_change_converges_in_one_apply(workspace: Workspace) -> None:
     spec = example(life_cycle="closed", manager="bob@xyz.com", team={"Managers": ["tom@xyz.com"]})
     writes = applied(workspace, spec)
-    assert [(m, p) for m, p, _ in writes] == [
-        ("PUT", "/workspaces/example/team"),
-        ("PUT", "/workspaces/example"),
+    # The manager changes first (moving the owner group), the team PUT is planned against
+    # that, and the close comes last: two workspace PUTs, the one case that needs them.
+    assert [(m, p, b.get("LifeCycle") if isinstance(b, dict) else None) for m, p, b in writes] == [
+        ("PUT", "/workspaces/example", 0),
+        ("PUT", "/workspaces/example/team", None),
+        ("PUT", "/workspaces/example", 1),
     ]
-    assert writes[-1][2]["LifeCycle"] == 1 and writes[-1][2]["Manager"] == {"Email": "bob@xyz.com"}
+    assert writes[-1][2]["Manager"] == {"Email": "bob@xyz.com"}
+
+
+def test_a_close_with_a_manager_change_and_members_listed_converges(workspace: Workspace) -> None:
+    """Found by tests/properties: Members listed, the owner group not, a new manager, a close."""
+    applied(workspace, example(life_cycle="closed", manager="ana@xyz.com", team={"Members": []}))
+    assert live(workspace, "example")["LifeCycle"] == 1
 
 
 def test_a_close_that_keeps_the_old_manager_an_owner_changes_the_manager_first(

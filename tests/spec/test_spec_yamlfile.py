@@ -202,3 +202,29 @@ def test_unreadable_path_is_a_problem_not_an_exception(tmp_path: Path) -> None:
     _, problem = read_spec_text(tmp_path, "a-directory")
     assert problem is not None and problem.line is None
     assert "cannot read file" in problem.message
+
+
+def test_an_unpaired_surrogate_escape_is_an_error_not_a_crash_later() -> None:
+    """Found by tests/properties: it loaded, then plan crashed encoding it."""
+    text = 'kind: Workspace\nname: "Lone \\ud800"\n"\\udfff": x\n'
+    _, problems = parse_documents(text, "s.yaml")
+    assert [(p.line, p.message) for p in problems] == [
+        (
+            2,
+            "text holds an unpaired surrogate escape (\\ud800 to \\udfff), which no file or "
+            "request can carry; write the character itself, or its \\U0001xxxx escape",
+        ),
+        (
+            3,
+            "text holds an unpaired surrogate escape (\\ud800 to \\udfff), which no file or "
+            "request can carry; write the character itself, or its \\U0001xxxx escape",
+        ),
+    ]
+
+
+def test_a_number_too_long_for_python_is_still_a_number() -> None:
+    """Found by tests/properties: 4301 digits were taken as text."""
+    (document,), problems = parse_documents("name: " + "7" * 4301 + "\n", "s.yaml")
+    assert problems == []
+    assert document.data == {"name": float("inf")}
+    assert document.plain["/name"] == "7" * 4301
