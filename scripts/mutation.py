@@ -25,7 +25,15 @@ How it works
   enclosing statement, then the whole module, if the splice would not be
   faithful).
 * Each mutant is written into a job's copy and the fast selection runs there
-  (`pytest -x -q -p no:cacheprovider <fast tests>`, `--jobs` at a time). The
+  (`pytest -x -q -p no:cacheprovider <fast tests>`, `--jobs` at a time), in two
+  steps: first only the selection's test files that import the mutated module
+  (or are named after it); a mutant they kill is done, one that survives them
+  runs the whole selection, so the verdict is the whole selection's. The fast
+  stage does not load the hypothesis and xdist plugins (no fast test uses them;
+  their import was half of a short run). The default selection is every test of
+  tests/engine and tests/contract, tests/test_identity.py and the wire tests
+  (tests/api/test_api_wire.py, tests/api/test_api_wire_mutants.py): pure values,
+  or the emulator over HTTPS, about 8 s in all. The
   survivors of the fast stage then run the whole suite (`pytest -n 2 -x -q`), one
   at a time. pytest runs with the copy as its working directory and the copy
   first on PYTHONPATH; before any mutant runs, a canary (a `raise` appended to
@@ -56,7 +64,10 @@ behaviour test sees), `__all__`,
 f-strings as a whole (they are messages and paths whose parts the tests read
 through other means; before Python 3.12 the positions inside them are also not
 reliable enough to splice), the string arguments of a `raise` (error messages),
-the type argument of `cast`/`TypeVar`/`NewType`, calls on `log`/`logger`/
+the type argument of `cast`/`TypeVar`/`NewType`, type expressions outside annotations
+(`Progress = Callable[[str], None]`, `Kind = Literal["created", ...]`: a subscript of
+`Callable`, `Literal`, `dict`, `tuple`, ... whose arguments nothing reads at run time),
+calls on `log`/`logger`/
 `logging`, `if TYPE_CHECKING:` and `if __name__ == "__main__":`, and any node
 that starts on a line ending with `# pragma: no mutate`.
 
@@ -83,6 +94,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import statistics
@@ -113,12 +125,24 @@ DEFAULT_FAST_TESTS = (
     "tests/contract",
     "tests/test_identity.py",
     "tests/api/test_api_wire.py",
+    "tests/api/test_api_wire_mutants.py",
 )
+FAST_NO_PLUGINS = ("hypothesispytest", "xdist", "xdist.looponfail")
+"""Plugins the fast stage does not load (its tests use neither; the full stage loads all)."""
 EQUIVALENT_FILE = "scripts/mutation-equivalent.txt"
 DEFAULT_REPORT = ".mutation/report.md"
 PRAGMA = "# pragma: no mutate"
 LOG_NAMES = frozenset({"log", "logger", "logging", "LOG", "LOGGER", "_log", "_logger"})
 TYPE_CALLS = frozenset({"cast", "TypeVar", "NewType"})
+TYPE_GENERICS = frozenset({
+    "Callable", "Literal", "Union", "Optional", "Annotated", "ClassVar", "Final", "Type",
+    "Mapping", "MutableMapping", "Sequence", "MutableSequence", "Iterable", "Iterator",
+    "Generator", "Collection", "AbstractSet", "Awaitable", "Coroutine",
+    "dict", "list", "tuple", "set", "frozenset", "type",
+})  # fmt: skip
+"""`X[...]` with one of these names is a type expression (an alias such as
+`Progress = Callable[[str], None]`): nothing in the code reads its arguments at run time
+(no `get_args`), so its inside is not mutated."""
 CANARY = "mutation-canary: the copy is imported"
 OPERATORS = ("cmp", "boolop", "not", "arith", "const", "return", "stmt", "elem", "index", "if")
 
@@ -229,6 +253,15 @@ def _is_log_call(node: ast.AST) -> bool:
     return False
 
 
+def _is_type_expression(node: ast.AST) -> bool:
+    """`Callable[[str], None]`, `Literal["a", "b"]`, `dict[str, int]`: see TYPE_GENERICS."""
+    if not isinstance(node, ast.Subscript):
+        return False
+    value = node.value
+    name = value.attr if isinstance(value, ast.Attribute) else getattr(value, "id", None)
+    return name in TYPE_GENERICS
+
+
 def _is_skipped_if(test: ast.expr) -> bool:
     """`if TYPE_CHECKING:` and `if __name__ == "__main__":`."""
     if isinstance(test, ast.Name) and test.id == "TYPE_CHECKING":
@@ -259,6 +292,8 @@ def _child_flags(
     if _is_log_call(child):
         return None
     if isinstance(child, ast.If) and _is_skipped_if(child.test):
+        return None
+    if _is_type_expression(child):
         return None
     if (
         isinstance(parent, ast.Call)
@@ -601,6 +636,54 @@ def copy_tree(source: Path, dest: Path) -> None:
         shutil.copy2(src, target, follow_symlinks=False)
 
 
+def expand_tests(root: Path, paths: Sequence[str]) -> list[str]:
+    """The fast selection as test files (`test_*.py`), folders expanded in sorted order."""
+    files: list[str] = []
+    for spec in paths:
+        path = root / spec
+        found = (
+            sorted(p for p in path.rglob("test_*.py") if "__pycache__" not in p.parts)
+            if path.is_dir()
+            else [path]
+        )
+        files.extend(f.relative_to(root).as_posix() for f in found)
+    return list(dict.fromkeys(files))
+
+
+def _import_patterns(module: str, root: Path) -> list[re.Pattern[str]]:
+    """How a test file imports `module`, or the package that re-exports it (`wire`)."""
+    dotted = _dotted(module)
+    parent, _, stem = dotted.rpartition(".")
+    names = [(dotted, parent, stem)]
+    package_init = root / module.rsplit("/", 1)[0] / "__init__.py"
+    if package_init.is_file() and "import" in package_init.read_text(errors="replace"):
+        grand, _, package = parent.rpartition(".")
+        names.append((parent, grand, package))
+    patterns = []
+    for full, outer, name in names:
+        patterns += [
+            re.compile(rf"^\s*(from {re.escape(full)} import|import {re.escape(full)}\b)", re.M),
+            re.compile(rf"^from {re.escape(outer)} import (\([^)]*|[^\n]*)\b{name}\b", re.M),
+        ]
+    return patterns
+
+
+def first_tests(root: Path, module: str, files: Sequence[str]) -> list[str]:
+    """The files of the fast selection that import `module` (those named after it first).
+
+    They run first, alone: most mutants fail there, after a short collection. A
+    mutant that survives them runs the whole selection, so the verdict is the
+    selection's. pytest keeps the order of files given one by one.
+    """
+    patterns = _import_patterns(module, root)
+    stems = {Path(module).stem} | ({Path(module).parent.name} if len(patterns) > 2 else set())
+    named = [f for f in files if any(stem in Path(f).stem for stem in stems)]
+    importing = [
+        f for f in files if any(p.search((root / f).read_text(errors="replace")) for p in patterns)
+    ]
+    return list(dict.fromkeys([*named, *importing]))
+
+
 def resolve_modules(root: Path, patterns: Sequence[str], strict: bool = True) -> list[str]:
     found: list[str] = []
     for pattern in patterns:
@@ -674,6 +757,8 @@ class Runner:
         self.python = python
         self.pycache = pycache
         self.fast_args = fast_args
+        self.first_args_for: dict[str, list[str]] = {}
+        """Per module: the fast-selection files that import it, run before the whole selection."""
         self.full_args = full_args
         self._procs: set[subprocess.Popen[bytes]] = set()
         self._lock = threading.Lock()
@@ -812,7 +897,15 @@ def run_fast(
         with lock:
             tree = free.pop()
         try:
-            return run_mutant(runner, tree, result.mutant, runner.fast_args, timeout)
+            first = runner.first_args_for.get(result.mutant.module)
+            spent = 0.0
+            if first is not None:  # the module's own tests: most kills, a short collection
+                outcome = run_mutant(runner, tree, result.mutant, first, timeout)
+                if outcome.status in ("killed", "timeout"):
+                    return outcome
+                spent = outcome.seconds
+            outcome = run_mutant(runner, tree, result.mutant, runner.fast_args, timeout)
+            return Outcome(outcome.status, outcome.seconds + spent, outcome.tail)
         finally:
             with lock:
                 free.append(tree)
@@ -1146,9 +1239,17 @@ def _run(
     for_full = [r for r in results if r.status == "survived" and r.stage == "fast"]
 
     fast_tests = [t for t in (args.fast_tests or DEFAULT_FAST_TESTS) if (snapshot / t).exists()]
-    fast_args = ["-x", "-q", "-p", "no:cacheprovider", *fast_tests]
+    # No fast test uses hypothesis or xdist: their plugins' import is half of a short run.
+    fast_opts = ["-x", "-q", "-p", "no:cacheprovider"]
+    fast_opts += [arg for p in FAST_NO_PLUGINS for arg in ("-p", f"no:{p}")]
+    fast_args = [*fast_opts, *fast_tests]
     full_args = ["-n", "2", "-x", "-q", "-p", "no:cacheprovider"]
     runner = Runner(args.python, fast_args, full_args, workdir.resolve() / "pycache")
+    test_files = expand_tests(snapshot, fast_tests)
+    for module in {r.mutant.module for r in to_run}:
+        first = first_tests(snapshot, module, test_files)
+        if first and len(first) < len(test_files):
+            runner.first_args_for[module] = [*fast_opts, *first]
     print(
         f"{generated} mutants in {len(prefixes)} modules; "
         f"{len(results)} chosen, {len(equivalents.keys() & picked)} equivalent, "
@@ -1171,7 +1272,8 @@ def _run(
         f"- tree: `{root}` "
         + (f"at commit {args.rev}" if args.rev else f"working tree at {_git_head(root)}")
         + f", copied to `{workdir}`",
-        f"- fast selection: `pytest {' '.join(fast_args)}`",
+        f"- fast selection: `pytest {' '.join(fast_args)}`; first only its files that import "
+        "the mutated module (a mutant they kill is not run further)",
         f"- full stage: `pytest {' '.join(full_args)}`"
         + (" (not run: --fast-only)" if args.fast_only else ""),
         f"- mutants: {generated} generated, {len(results)} chosen"

@@ -14,14 +14,11 @@ from typing import Any
 
 from reconciler.api import SeamlessClient
 from reconciler.api.errors import ApiError
-from reconciler.api.models import Stage
 from reconciler.engine import rules
 from reconciler.engine.calls import (
     Resolved,
-    api_call,
     base_plan,
     errored,
-    live_person,
     plan_create,
     plan_update,
 )
@@ -40,7 +37,6 @@ from reconciler.engine.state import State
 from reconciler.errors import ReconcilerError
 from reconciler.identity import fold, workspace_id_key
 from reconciler.model.diagnostics import Diagnostic
-from reconciler.model.operations import UpdateWorkspace
 from reconciler.model.plan import Action, FieldChange, FieldOp, Plan, PlanContext, WorkspacePlan
 from reconciler.spec import WorkspaceSpec
 
@@ -153,13 +149,16 @@ def resolve(spec: WorkspaceSpec, catalog: Catalog | str, state: State) -> Resolv
         return Resolved(spec, problems=(rules.problem(spec, "", catalog),))
     try:
         unit = catalog.find_unit(spec.organization_unit)
-        if unit is None:
-            known = ", ".join(catalog.unit_names())
-            message = f"unknown organization unit '{spec.organization_unit}' (units: {known})"
-            return Resolved(spec, problems=(rules.problem(spec, "/organizationUnit", message),))
-        wtype = catalog.find_type(unit, spec.workspace_type)
     except AmbiguousReference as exc:
         return Resolved(spec, problems=(rules.problem(spec, "/organizationUnit", str(exc)),))
+    if unit is None:
+        known = ", ".join(catalog.unit_names())
+        message = f"unknown organization unit '{spec.organization_unit}' (units: {known})"
+        return Resolved(spec, problems=(rules.problem(spec, "/organizationUnit", message),))
+    try:
+        wtype = catalog.find_type(unit, spec.workspace_type)
+    except AmbiguousReference as exc:  # said at the type's line, not the unit's
+        return Resolved(spec, unit, problems=(rules.problem(spec, "/workspaceType", str(exc)),))
     if wtype is None:
         known = ", ".join(t.name for t in catalog.types_by_unit.get(unit.id, ()))
         message = (
@@ -287,74 +286,3 @@ def plan_workspace(resolved: Resolved, live: LiveWorkspace | None) -> WorkspaceP
             problems=(*planned.problems, note),
         )
     return planned
-
-
-def _prune(
-    resolved: list[Resolved], state: State, clients: Mapping[str, SeamlessClient]
-) -> list[WorkspacePlan]:
-    """Close what the state manages and the specs no longer hold; never anything more."""
-    in_specs = {(r.spec.tenant, workspace_id_key(r.workspace_id or "")) for r in resolved}
-    leaving = [
-        LiveRead(tenant, workspace_id, False)
-        for tenant, entry in sorted(state.tenants.items())
-        if tenant in clients
-        for workspace_id in sorted(entry.managed, key=workspace_id_key)
-        if (tenant, workspace_id_key(workspace_id)) not in in_specs
-    ]
-    lives = read_live(clients, leaving)
-    return [_prune_one(read, live) for read, live in zip(leaving, lives, strict=True)]
-
-
-def _prune_one(read: LiveRead, live: LiveWorkspace) -> WorkspacePlan:
-    base = WorkspacePlan(
-        address=f"{read.tenant}/{read.workspace_id}",
-        tenant=read.tenant,
-        workspace_id=read.workspace_id,
-        action=Action.NOOP,
-        live_digest=live.digest,
-    )
-    workspace = live.workspace
-    if workspace is None or workspace.stage != Stage.READY:
-        why = live.error or ("it no longer exists" if workspace is None else "it is not Ready")
-        return replace(base, problems=(Diagnostic.warning(f"--prune: left alone, {why}"),))
-    if workspace.closed:
-        return replace(base, name=workspace.name)
-    if workspace.manager is None:  # a workspace PUT needs one (missing Manager is 422)
-        note = Diagnostic.warning("--prune: left alone, the workspace has no manager to send")
-        return replace(base, name=workspace.name, problems=(note,))
-    operation = UpdateWorkspace(
-        workspace_id=workspace.workspace_id,
-        name=workspace.name,
-        closed=True,
-        manager=live_person(workspace.manager),
-        deputy=live_person(workspace.deputy) if workspace.deputy else None,
-    )
-    change = FieldChange(
-        ("lifeCycle",), FieldOp.CHANGE, "active", "closed", "pruned: no longer in the specs"
-    )
-    call = api_call(operation, "close workspace (prune)")
-    return replace(
-        base,
-        name=workspace.name,
-        action=Action.UPDATE,
-        changes=(change,),
-        calls=(call,),
-        pruned=True,
-    )
-
-
-def _blast_radius(workspaces: list[WorkspacePlan], limit: int) -> list[Diagnostic]:
-    """More member removals than --max-removals stops the plan, listing them."""
-    removals = [
-        f"{w.address}: {c.before} from {c.path[1]}"
-        for w in workspaces
-        for c in w.changes
-        if c.path[0] == "team" and c.op is FieldOp.REMOVE
-    ]
-    if len(removals) <= limit:
-        return []
-    message = (
-        f"the plan removes {len(removals)} team members, more than --max-removals {limit}; "
-        "check the specs, then raise --max-removals on purpose. Removals: " + "; ".join(removals)
-    )
-    return [Diagnostic.error(message)]

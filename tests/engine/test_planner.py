@@ -6,7 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from reconciler.api.models import Person
-from reconciler.engine import guards, leaving, planner
+from reconciler.engine import calls, guards, leaving, planner
 from reconciler.engine.live import LiveRead, LiveWorkspace
 from reconciler.engine.state import State, TenantState
 from reconciler.model.operations import PersonRef, UpdateWorkspace
@@ -217,6 +217,15 @@ def test_a_target_may_be_the_id_the_state_records_for_a_key() -> None:
 
 
 def test_live_people_are_sent_back_as_they_are() -> None:
-    assert planner.live_person(Person("A@x.com", None)) == PersonRef("A@x.com")
-    assert planner.live_person(Person("A@x.com", "")) == PersonRef("A@x.com")
+    assert calls.live_person(Person("A@x.com", None)) == PersonRef("A@x.com")
+    assert calls.live_person(Person("A@x.com", "")) == PersonRef("A@x.com")
     assert described([]) == []
+
+
+def test_an_ambiguous_type_name_is_said_at_the_type_line() -> None:
+    twin = replace(TYPES[0], id="type-project-twin")
+    catalog = replace(CATALOG, types_by_unit={**CATALOG.types_by_unit, STAR.id: (*TYPES, twin)})
+    resolved = planner.resolve(spec(), catalog, state())
+    assert [(p.message, p.line) for p in resolved.problems] == [
+        ("'Project' names 2 types; use the Id", 5)
+    ]
