@@ -61,6 +61,8 @@ class ApplyReport:
     """What to check after an auth or connection failure stopped the run, or None."""
     inconsistent: tuple[str, ...] = ()
     """Values read back after apply that are not what the calls set (a late commit)."""
+    unchecked: tuple[str, ...] = ()
+    """Workspaces whose read-back failed: not known to differ, so not a failure."""
 
     @property
     def ok(self) -> bool:
@@ -89,6 +91,9 @@ class ApplyReport:
             )
             lines += [f"  {line}" for line in self.inconsistent]
             lines.append("Run plan to see the live state, then apply again.")
+        if self.unchecked:
+            lines.append("Not checked after apply (the read-back failed; run plan to see them):")
+            lines += [f"  {line}" for line in self.unchecked]
         lines.append(self._count_line())
         if self.run_failure:
             lines.append(self.run_failure)

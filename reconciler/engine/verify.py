@@ -30,9 +30,11 @@ from reconciler.model.plan import WorkspacePlan
 def inconsistencies(
     applied: Iterable[tuple[WorkspacePlan, WorkspaceOutcome]],
     clients: Mapping[str, SeamlessClient],
-) -> list[str]:
-    """One line per value a finished workspace does not hold as its calls set it."""
+) -> tuple[list[str], list[str]]:
+    """One line per value a finished workspace does not hold as its calls set it; and one
+    per workspace that could not be read back (not checked: never called inconsistent)."""
     found: list[str] = []
+    unread: list[str] = []
     for wp, outcome in applied:
         workspace_id = outcome.workspace_id or wp.workspace_id
         if not outcome.ok or not workspace_id or not outcome.done:
@@ -41,8 +43,8 @@ def inconsistencies(
         try:
             found += _check(wp.address, clients[wp.tenant], workspace_id, operations)
         except ApiError as exc:
-            found.append(f"{wp.address}: could not be read back ({exc})")
-    return found
+            unread.append(f"{wp.address}: {exc}")
+    return found, unread
 
 
 def _check(

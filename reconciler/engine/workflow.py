@@ -126,7 +126,9 @@ def apply_with_state(
 
         def record_outcome(w: WorkspacePlan, outcome: WorkspaceOutcome) -> None:
             # At once, not at the end: a run killed later must not lose this workspace.
-            workspace_id = outcome.workspace_id or w.workspace_id
+            # A create is managed only once its POST answered: a refused one made nothing.
+            created = w.action is Action.CREATE
+            workspace_id = outcome.workspace_id if created else w.workspace_id
             if not workspace_id or not (outcome.done or outcome.failed):
                 return
             if not w.pruned:
@@ -149,8 +151,8 @@ def apply_with_state(
         )
         if report.interrupted_by is None:
             with_calls = [w for w in plan.workspaces if w.calls]
-            found = inconsistencies(zip(with_calls, report.outcomes, strict=False), clients)
-            report = replace(report, inconsistent=tuple(found))
+            found, unread = inconsistencies(zip(with_calls, report.outcomes, strict=False), clients)
+            report = replace(report, inconsistent=tuple(found), unchecked=tuple(unread))
     remember_managed(plan, state)
     return report
 

@@ -332,9 +332,9 @@ def checked(monkeypatch: pytest.MonkeyPatch) -> list[list[tuple[str, str]]]:
     """Stands for the read-back check: logs (address, outcome address) pairs, finds nothing."""
     seen: list[list[tuple[str, str]]] = []
 
-    def fake(applied: Any, clients: object) -> list[str]:
+    def fake(applied: Any, clients: object) -> tuple[list[str], list[str]]:
         seen.append([(w.address, o.address) for w, o in applied])
-        return []
+        return [], []
 
     monkeypatch.setattr(workflow, "inconsistencies", fake)
     return seen
@@ -484,7 +484,7 @@ def test_after_apply_the_workspaces_with_calls_are_read_back(
         "inconsistencies",
         lambda applied, clients: (
             checked.append([(w.address, o.address) for w, o in applied]),
-            found,
+            (found, []),
         )[1],
     )
     plan = plan_of(

@@ -140,3 +140,15 @@ def test_state_unlock_without_a_state_creates_nothing(workspace: Workspace) -> N
     assert result.exit_code == 0
     assert result.stdout == f"The state {state} has no lock to clear; nothing was changed.\n"
     assert not (workspace.root / "nowhere").exists()
+
+
+def test_a_refused_create_does_not_join_the_managed_set(workspace: Workspace) -> None:
+    """Found by the fault suite: a 422 create was recorded as managed, then 'left the specs'."""
+    workspace.write(
+        "a.yaml", documents(project("pr.88"), project("pr.89", manager="ghost@xyz.com"))
+    )
+    result = workspace.run("apply", str(workspace.specs), "--auto-approve")
+    assert result.exit_code == 1
+    assert workspace.state()["tenants"]["contoso"]["managed"] == ["pr.88"]
+    workspace.write("a.yaml", project("pr.88"))
+    assert workspace.run("plan", str(workspace.specs), "--detailed-exitcode").exit_code == 0
