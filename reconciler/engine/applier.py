@@ -178,14 +178,15 @@ def apply_plan(
     for wp in plan.workspaces:
         if not wp.calls:
             continue
-        stop = options.should_stop()
-        if stop is not None:
-            halted = f"not started: apply was interrupted by {stop}"
+        signal = options.should_stop()
+        if signal is not None:
+            halted = f"not started: apply was interrupted by {signal}"
         elif stopped_by is not None:
-            halted, stop = f"not started: {stopped_by.error.message}", "failure"
-        if halted is not None and (stop is not None or wp.record_key is not None):
-            # After a signal nothing new starts; after a failed record of a generated id,
-            # another keyed create would leave one more workspace the state does not know.
+            halted = f"not started: {stopped_by.error.message}"
+        run_stopped = signal is not None or stopped_by is not None
+        if halted is not None and (run_stopped or wp.record_key is not None):
+            # After a signal or a run-wide failure nothing new starts; after a failed record
+            # of a generated id, another keyed create would leave one more unknown workspace.
             outcome = WorkspaceOutcome(
                 wp.address, (), wp.calls, halted, wp.workspace_id, kind=_kind(wp)
             )

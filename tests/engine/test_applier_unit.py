@@ -42,30 +42,14 @@ from reconciler.model.operations import (
     UpdateWorkspace,
 )
 from reconciler.model.plan import Action, ApiCall, FieldChange, FieldOp, Plan, WorkspacePlan
+from tests.engine.values import live_workspace_of
 
 T = "contoso"
 STATUS = {0: "ForProvisioning", 1: "Provisioning", 2: "Ready", 3: "Failed"}
 
 
 def workspace(workspace_id: str, stage: int) -> Workspace:
-    return Workspace(
-        id=1,
-        workspace_id=workspace_id,
-        name="N",
-        unit_type_id=1,
-        url=None,
-        stage=stage,
-        shared=False,
-        life_cycle=0,
-        created=None,
-        modified=None,
-        creator=None,
-        modifier=None,
-        manager=None,
-        deputy=None,
-        cards=(),
-        schema=(),
-    )
+    return live_workspace_of(workspace_id=workspace_id, stage=stage)
 
 
 @dataclass

@@ -21,7 +21,7 @@ from reconciler.engine.live import (
     read_live,
     read_workspace,
 )
-from tests.engine.values import workspace_type
+from tests.engine.values import live_workspace_of, workspace_type
 
 STAR = OrganizationUnit("U-STAR", "Star Unit", "SU", None)
 MOON = OrganizationUnit("U-MOON", None, "MO", None)
@@ -155,23 +155,8 @@ def test_read_catalog_failures() -> None:
 
 
 def live_workspace(name: str = "P") -> Workspace:
-    return Workspace(
-        id=1,
-        workspace_id="w1",
-        name=name,
-        unit_type_id=11,
-        url=None,
-        stage=2,
-        shared=False,
-        life_cycle=0,
-        created=None,
-        modified=None,
-        creator=None,
-        modifier=None,
-        manager=Person("m@x.com"),
-        deputy=None,
-        cards=(),
-        schema=(),
+    return live_workspace_of(
+        workspace_id="w1", name=name, unit_type_id=11, manager=Person("m@x.com")
     )
 
 

@@ -33,6 +33,7 @@ from reconciler.errors import ReconcilerError
 from reconciler.model.diagnostics import Diagnostic
 from reconciler.model.operations import CreateWorkspace, PersonRef, UpdateWorkspace
 from reconciler.model.plan import Action, ApiCall, Plan, PlanContext, WorkspacePlan
+from tests.engine.values import live_workspace_of
 
 T = "contoso"
 
@@ -55,24 +56,7 @@ def plan_of(*workspaces: WorkspacePlan, context: PlanContext | None = None) -> P
 
 
 def live_of(name: str) -> Workspace:
-    return Workspace(
-        id=1,
-        workspace_id="w",
-        name=name,
-        unit_type_id=1,
-        url=None,
-        stage=3,
-        shared=False,
-        life_cycle=0,
-        created=None,
-        modified=None,
-        creator=None,
-        modifier=None,
-        manager=None,
-        deputy=None,
-        cards=(),
-        schema=(),
-    )
+    return live_workspace_of(name=name, stage=3)
 
 
 @dataclass

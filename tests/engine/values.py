@@ -10,7 +10,13 @@ from collections.abc import Iterable
 from textwrap import dedent
 from typing import Any
 
-from reconciler.api.models import GENERATOR_NAMES, FieldDefinition, IdGenerator, WorkspaceType
+from reconciler.api.models import (
+    GENERATOR_NAMES,
+    FieldDefinition,
+    IdGenerator,
+    Workspace,
+    WorkspaceType,
+)
 from reconciler.spec import WorkspaceSpec
 from reconciler.spec.load import build_spec
 from reconciler.spec.yamlfile import parse_documents
@@ -112,3 +118,27 @@ CUSTOMER_CASE = workspace_type(
 ARCHIVE = workspace_type(
     "Archive", active=False, fields=PROJECT_FIELDS, type_id="5D4E3F2A-1B0C-4D9E-8F7A-6B5C4D3E2F10"
 )
+
+
+def live_workspace_of(**fields: Any) -> Workspace:
+    """A workspace as GET answers it: Ready, open, no people, no schema; `fields` override."""
+    values: dict[str, Any] = {
+        "id": 1,
+        "workspace_id": "w",
+        "name": "N",
+        "unit_type_id": 1,
+        "url": None,
+        "stage": 2,
+        "shared": False,
+        "life_cycle": 0,
+        "created": None,
+        "modified": None,
+        "creator": None,
+        "modifier": None,
+        "manager": None,
+        "deputy": None,
+        "cards": (),
+        "schema": (),
+    }
+    values.update(fields)
+    return Workspace(**values)
