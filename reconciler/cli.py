@@ -21,9 +21,10 @@ from reconciler.cli_options import (
     STATE_OPTION,
     TENANT_OPTION,
     connection_options,
+    drift_options,
     plan_options,
 )
-from reconciler.commands import ApplyRequest, PlanRequest
+from reconciler.commands import ApplyRequest, DriftRequest, PlanRequest
 from reconciler.engine.state import default_state_path
 from reconciler.errors import ExitCode, ReconcilerError, exit_code_for
 from reconciler.settings import ConnectionSettings
@@ -184,6 +185,23 @@ def show(plan_file: Path, output_format: str) -> None:
       reconciler show plan.json --format markdown >> "$GITHUB_STEP_SUMMARY"
     """
     sys.exit(commands.run_show(plan_file, output_format))
+
+
+@cli.command()
+@drift_options
+def drift(request: DriftRequest) -> None:
+    """Check that nobody changed a workspace by hand (read-only; for nightly jobs).
+
+    Exit codes: 0 in sync, 2 drift, 3 no drift found but some workspaces could
+    not be read (unknown), 1 error.
+
+    \b
+    Examples:
+      reconciler drift specs/
+      reconciler drift specs/ --budget 500 --format markdown >> "$GITHUB_STEP_SUMMARY"
+      reconciler drift specs/ --budget 45m --webhook "$DRIFT_WEBHOOK_URL"
+    """
+    sys.exit(commands.run_drift(request))
 
 
 def _confirmed() -> bool:

@@ -13,7 +13,10 @@ from typing import Any, TypeVar
 
 import click
 
-from reconciler.commands import PlanRequest
+from reconciler.api.webhook import check_webhook_url
+from reconciler.commands import DriftRequest, PlanRequest, parse_budget
+from reconciler.engine.drift import Budget
+from reconciler.errors import ReconcilerError
 from reconciler.settings import (
     DEFAULT_API_URL,
     DEFAULT_DEADLINE,
@@ -182,3 +185,84 @@ LOCK_TIMEOUT_OPTION = click.option(
 TENANT_OPTION = click.option(
     "--tenant", envvar="SEAMLESS_TENANT", required=True, help="The key's tenant."
 )
+
+
+class BudgetType(click.ParamType):  # type: ignore[type-arg]
+    """`--budget`: a number of workspaces (200) or a duration of reading (90s, 10m, 1h30m)."""
+
+    name = "N|DURATION"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, Budget):
+            return value
+        try:
+            return parse_budget(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+def drift_options(func: Any) -> Any:
+    """The options of `drift`; the command receives one DriftRequest."""
+
+    @functools.wraps(func)
+    def wrapper(**kwargs: Any) -> Any:
+        request = DriftRequest(
+            paths=kwargs.pop("paths"),
+            connection=kwargs.pop("connection"),
+            output_format=kwargs.pop("output_format"),
+            budget=kwargs.pop("budget") or Budget(),
+            webhook=kwargs.pop("webhook"),
+            state_path=kwargs.pop("state_path"),
+            ignore_files=kwargs.pop("ignore_files"),
+            lock_timeout=kwargs.pop("lock_timeout"),
+        )
+        return func(request=request, **kwargs)
+
+    options = [
+        click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path)),
+        click.option(
+            "--format",
+            "output_format",
+            type=click.Choice(["text", "json", "markdown"]),
+            default="text",
+            show_default=True,
+            help="text for logs, json for machines, markdown for an issue or PR comment.",
+        ),
+        click.option(
+            "--budget",
+            type=BudgetType(),
+            help="Check at most N workspaces, or read for at most DURATION (10m), those "
+            "checked longest ago first; the state remembers each check.",
+        ),
+        click.option(
+            "--webhook",
+            metavar="URL",
+            callback=_checked_webhook,
+            help="Also POST the JSON report to this https:// URL (a failed delivery is a warning).",
+        ),
+        click.option(
+            "--ignore-file",
+            "ignore_files",
+            multiple=True,
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="Acknowledged drift [default: .reconciler-ignore.yaml beside the specs]; "
+            "repeatable.",
+        ),
+        STATE_OPTION,
+        LOCK_TIMEOUT_OPTION,
+        connection_options,
+    ]
+    decorated: Any = wrapper
+    for option in reversed(options):
+        decorated = option(decorated)
+    return decorated
+
+
+def _checked_webhook(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Refuse an unsafe URL before any read, not after a long sweep."""
+    if value is None:
+        return None
+    try:
+        return check_webhook_url(value)
+    except ReconcilerError as exc:
+        raise click.BadParameter(str(exc)) from exc

@@ -33,7 +33,9 @@ class ExitCode(IntEnum):
     ERROR = 1
     """Bad input, an API failure, a refused or failed apply."""
     CHANGES = 2
-    """Changes pending: plan with --detailed-exitcode."""
+    """Changes pending: plan with --detailed-exitcode; drift found by `drift`."""
+    UNKNOWN = 3
+    """`drift` only: no drift found, but some workspaces could not be read."""
     INTERRUPTED = 130
     """Stopped by SIGINT (128 + 2), after the call in flight."""
     TERMINATED = 143

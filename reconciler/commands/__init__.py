@@ -4,6 +4,7 @@ No click and no decisions here: the CLI parses, the engine decides, these
 modules connect the two, print, and return an `ExitCode`.
 """
 
+from reconciler.commands.drift import DriftRequest, parse_budget, run_drift
 from reconciler.commands.planning import (
     ApplyRequest,
     PlanRequest,
@@ -22,8 +23,11 @@ from reconciler.commands.validate import run_validate
 
 __all__ = [
     "ApplyRequest",
+    "DriftRequest",
     "PlanRequest",
+    "parse_budget",
     "run_apply",
+    "run_drift",
     "run_plan",
     "run_show",
     "run_state_forget",

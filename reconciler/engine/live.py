@@ -125,9 +125,28 @@ def read_live(
     on_progress: Callable[[int, int], None] | None = None,
 ) -> list[LiveWorkspace]:
     """Read every workspace concurrently; results in the order of `reads`."""
-    results: list[LiveWorkspace] = []
+    results = read_while(clients, reads, lambda: True, on_progress)
+    return [r for r in results if r is not None]
+
+
+def read_while(
+    clients: Mapping[str, SeamlessClient],
+    reads: Sequence[LiveRead],
+    keep_going: Callable[[], bool],
+    on_progress: Callable[[int, int], None] | None = None,
+) -> list[LiveWorkspace | None]:
+    """Read concurrently, starting a read only while `keep_going()`; None for those not started.
+
+    A drift sweep with a time budget stops starting reads when the time is
+    spent; the reads already started finish (their answer is worth having).
+    """
+
+    def read(r: LiveRead) -> LiveWorkspace | None:
+        return read_workspace(clients[r.tenant], r) if keep_going() else None
+
+    results: list[LiveWorkspace | None] = []
     with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
-        futures = [pool.submit(read_workspace, clients[r.tenant], r) for r in reads]
+        futures = [pool.submit(read, r) for r in reads]
         for done, future in enumerate(futures, start=1):
             results.append(future.result())
             if on_progress:

@@ -70,9 +70,8 @@ def make_plan(
             "(give an address such as contoso/pr.01, a workspaceId, a key, or the id "
             "the state records for a key)"
         )
-    catalogs = {t: _catalog(clients[t], t) for t in sorted({s.tenant for s in chosen})}
-    resolved = _one_spec_per_workspace([resolve(s, catalogs[s.tenant], state) for s in chosen])
-    resolved = [_with_sent_description(r, state) for r in resolved]
+    catalogs = read_catalogs(clients, [s.tenant for s in chosen])
+    resolved = resolve_all(chosen, catalogs, state)
     readable = [r for r in resolved if r.workspace_id and not r.problems]
     reads = [LiveRead(r.spec.tenant, r.workspace_id or "", bool(r.spec.team)) for r in readable]
     results = read_live(clients, reads, on_progress)
@@ -83,9 +82,7 @@ def make_plan(
     if options.targets:
         notices.append(_partial_notice(len(chosen), len(specs), options.prune))
     else:
-        # Every document counts, resolved or not: one with an error is still in the specs.
-        in_specs = [(r.spec.tenant, r.workspace_id or _written_id(r.spec, state)) for r in resolved]
-        left = left_the_specs(in_specs, state, catalogs)
+        left = left_the_specs(held_by_specs(resolved, state), state, catalogs)
         if options.prune:
             workspaces += prune(left, clients)
         else:
@@ -106,11 +103,31 @@ def make_plan(
     )
 
 
+def read_catalogs(
+    clients: Mapping[str, SeamlessClient], tenants: Sequence[str]
+) -> dict[str, Catalog | str]:
+    """Each tenant's catalog, or why it could not be read (RunFailure for auth or connection)."""
+    return {t: _catalog(clients[t], t) for t in sorted(set(tenants))}
+
+
+def resolve_all(
+    specs: Sequence[WorkspaceSpec], catalogs: Mapping[str, Catalog | str], state: State
+) -> list[Resolved]:
+    """Resolve every spec; two documents that lead to one workspace are both errors."""
+    resolved = _one_spec_per_workspace([resolve(s, catalogs[s.tenant], state) for s in specs])
+    return [_with_sent_description(r, state) for r in resolved]
+
+
 def _with_sent_description(resolved: Resolved, state: State) -> Resolved:
     if not resolved.workspace_id:
         return resolved
     sent = state.description_digest(resolved.spec.tenant, resolved.workspace_id)
     return replace(resolved, sent_description=sent)
+
+
+def held_by_specs(resolved: Sequence[Resolved], state: State) -> list[tuple[str, str]]:
+    """(tenant, WorkspaceId) of every document, resolved or not: one with an error still counts."""
+    return [(r.spec.tenant, r.workspace_id or _written_id(r.spec, state)) for r in resolved]
 
 
 def _written_id(spec: WorkspaceSpec, state: State) -> str:

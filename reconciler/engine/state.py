@@ -84,6 +84,8 @@ class TenantState:
     pending: dict[str, dict[str, Any]] = field(default_factory=dict)
     descriptions: dict[str, str] = field(default_factory=dict)
     """WorkspaceId (folded) -> sha256 of the description sent at creation (never readable)."""
+    checks: dict[str, dict[str, str]] = field(default_factory=dict)
+    """WorkspaceId (folded) -> {"at": when drift last read it, "verdict": what it found}."""
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -93,6 +95,8 @@ class TenantState:
         }
         if self.descriptions:
             data["descriptions"] = dict(sorted(self.descriptions.items()))
+        if self.checks:
+            data["checks"] = dict(sorted(self.checks.items()))
         return data
 
 
@@ -152,6 +156,16 @@ class State:
         """Keep a digest of the description a create sent: the service never shows it."""
         self.tenant(tenant).descriptions[workspace_id_key(workspace_id)] = digest(description)
         self.save()
+
+    def last_check(self, tenant: str, workspace_id: str) -> dict[str, str] | None:
+        """When drift last read this workspace, and its verdict then."""
+        return self.tenants.get(tenant, TenantState()).checks.get(workspace_id_key(workspace_id))
+
+    def record_checks(self, tenant: str, verdicts: Iterable[tuple[str, str]], at: str) -> None:
+        """Remember a sweep's reads (WorkspaceId, verdict); the caller saves under the lock."""
+        checks = self.tenant(tenant).checks
+        for workspace_id, verdict in verdicts:
+            checks[workspace_id_key(workspace_id)] = {"at": at, "verdict": verdict}
 
     def manage(self, tenant: str, workspace_ids: Iterable[str]) -> None:
         """Add workspaces applied from the specs to the managed set."""
@@ -248,6 +262,10 @@ def load_state(path: Path) -> State:
                     workspace_id_key(k): _text(v, f"the description digest of '{k}'")
                     for k, v in body.get("descriptions", {}).items()
                 },
+                checks={
+                    workspace_id_key(k): _check(v, f"the drift check of '{k}'")
+                    for k, v in body.get("checks", {}).items()
+                },
             )
             for name, body in data.get("tenants", {}).items()
         }
@@ -293,6 +311,13 @@ def _intent(value: Any, what: str) -> dict[str, Any]:
     return intent
 
 
+def _check(value: Any, what: str) -> dict[str, str]:
+    """A drift check: {"at": a time, "verdict": a word}, both texts."""
+    if not isinstance(value, dict) or set(value) != {"at", "verdict"}:
+        raise ValueError(f"{what} must be an object of 'at' and 'verdict', not {_kind(value)}")
+    return {name: _text(value[name], f"'{name}' of {what}") for name in ("at", "verdict")}
+
+
 def _kind(value: Any) -> str:
     """How a JSON value is named in a message: "the text 'x'", "a list", "a boolean", ..."""
     if value is None:
@@ -313,7 +338,7 @@ def _check_known_fields(data: Any, path: Path) -> None:
     unknown = set(data) - {"version", "tenants"}
     for name, body in (data.get("tenants") or {}).items():
         if isinstance(body, dict):
-            known = {"keys", "managed", "pending", "descriptions"}
+            known = {"keys", "managed", "pending", "descriptions", "checks"}
             unknown |= {f"{name}.{k}" for k in set(body) - known}
             keys = [key_key(str(k)) for k in body.get("keys", {})]
             if len(keys) != len(set(keys)):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
@@ -48,18 +49,25 @@ _YAML_TYPES = {
 @cache
 def workspace_validator() -> Draft7Validator:
     """The compiled validator for one workspace document (read once per process)."""
+    return load_validator(SCHEMA_PATH, "spec")
+
+
+def load_validator(path: Path, what: str) -> Draft7Validator:
+    """The compiled validator of the draft-07 schema at `path`; `what` names it in errors."""
     try:
-        schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+        schema = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise ReconcilerError(f"cannot load the spec schema {SCHEMA_PATH}: {exc}") from exc
+        raise ReconcilerError(f"cannot load the {what} schema {path}: {exc}") from exc
     Draft7Validator.check_schema(schema)
     return Draft7Validator(schema)
 
 
-def schema_diagnostics(document: Document) -> list[Diagnostic]:
-    """Every schema violation in `document`, each positioned and worded for people."""
+def schema_diagnostics(
+    document: Document, validator: Draft7Validator | None = None
+) -> list[Diagnostic]:
+    """Every violation in `document` of `validator`'s schema (by default the workspace's)."""
     found: list[Diagnostic] = []
-    for error in workspace_validator().iter_errors(document.data):
+    for error in (validator or workspace_validator()).iter_errors(document.data):
         found.extend(_describe(error, document))
     return found
 
@@ -140,10 +148,22 @@ def _type(error: ValidationError, document: Document, ptr: str) -> Iterator[Diag
     got = _describe_value(error.instance, written)
     message = f"expected {wanted}, got {got}"
     if "string" in names and written is not None and error.instance is not None:
-        message += f" — quote it to keep it as text: '{written}'"
+        message += _as_text_hint(_schema(error), written)
     elif "array" in names and error.instance is None:
         message += " — write [] for an empty group"
     yield Diagnostic.at(document.where(ptr), _prefixed(ptr, message))
+
+
+def _as_text_hint(schema: Mapping[str, Any], written: str) -> str:
+    """Say to quote a bare value only when the quoted text would pass the field's pattern.
+
+    `expires: 20261231` quoted is still no date: saying what the text must look
+    like is the fix there.
+    """
+    rule, explanation = schema.get("pattern"), schema.get("errorMessage")
+    if isinstance(rule, str) and explanation and not re.search(rule, written):
+        return f" — {written} {explanation}"
+    return f" — quote it to keep it as text: '{written}'"
 
 
 def _or_list(words: list[str]) -> str:
@@ -225,4 +245,4 @@ _HANDLERS: dict[str, _Handler] = {
     "oneOf": _one_of,
 }
 
-__all__ = ["SCHEMA_PATH", "schema_diagnostics", "workspace_validator"]
+__all__ = ["SCHEMA_PATH", "load_validator", "schema_diagnostics", "workspace_validator"]

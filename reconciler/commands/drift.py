@@ -1,0 +1,144 @@
+"""`drift`: load -> read (within the budget) -> compare -> record the sweep -> render -> deliver.
+
+Wiring only: the comparison lives in `engine.drift`. Read-only toward the
+service; the state is written only to remember this sweep's checks, after
+the reads and under the lock, so a run that dies leaves the old record.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+from reconciler.api.webhook import deliver
+from reconciler.commands.planning import open_clients
+from reconciler.commands.terminal import err, out, progress_bar
+from reconciler.engine.drift import NO_BUDGET, Budget, DriftOptions, DriftRun, check_drift
+from reconciler.engine.state import (
+    default_state_path,
+    load_state,
+    refuse_missed_state,
+    state_lock,
+)
+from reconciler.errors import ExitCode, ReconcilerError, SpecError
+from reconciler.model.diagnostics import Diagnostic
+from reconciler.model.drift import DriftReport, Verdict
+from reconciler.render.drift import render_drift_json, render_drift_markdown, render_drift_text
+from reconciler.settings import ConnectionSettings
+from reconciler.spec import load_specs
+from reconciler.spec.ignore import Acknowledgement, find_ignore_files, load_acknowledgements
+
+_EXIT_CODES = {
+    Verdict.ERROR: ExitCode.ERROR,
+    Verdict.DRIFT: ExitCode.CHANGES,
+    Verdict.UNKNOWN: ExitCode.UNKNOWN,
+}
+_DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class DriftRequest:
+    """What `drift` was asked to do."""
+
+    paths: tuple[Path, ...]
+    connection: ConnectionSettings
+    output_format: str = "text"
+    budget: Budget = NO_BUDGET
+    webhook: str | None = None
+    state_path: Path | None = None
+    ignore_files: tuple[Path, ...] = ()
+    lock_timeout: float = 60.0
+
+
+def parse_budget(text: str) -> Budget:
+    """ "200" (workspaces), or a duration: "90s", "10m", "1h30m" (time spent reading)."""
+    value = text.strip()
+    if value.isdigit():
+        if int(value) < 1:
+            raise ValueError("a budget of workspaces is at least 1")
+        return Budget(count=int(value), text=text.strip())
+    match = _DURATION.fullmatch(value)
+    if not value or match is None or not any(match.groups()):
+        raise ValueError(
+            f"'{text}' is neither a number of workspaces (200) nor a duration (90s, 10m, 1h30m)"
+        )
+    hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    total = hours * 3600 + minutes * 60 + seconds
+    if total < 1:
+        raise ValueError("a budget of time is at least 1s")
+    return Budget(seconds=float(total), text=text.strip())
+
+
+def run_drift(request: DriftRequest) -> ExitCode:
+    """`reconciler drift`: 0 in sync, 2 drift, 3 unknown (no drift found), 1 error."""
+    specs = load_specs(list(request.paths), request.connection.tenant)
+    acknowledgements = _acknowledgements(request)
+    state_path = request.state_path or default_state_path(list(request.paths))
+    if request.state_path is None:
+        refuse_missed_state(state_path)
+    state = load_state(state_path)
+    options = DriftOptions(
+        api_url=request.connection.api_url,
+        now=datetime.now(timezone.utc),
+        budget=request.budget,
+        acknowledgements=tuple(acknowledgements),
+    )
+    with (
+        open_clients([s.tenant for s in specs], request.connection) as clients,
+        progress_bar("Checking workspaces", clients.values()) as update,
+    ):
+        run = check_drift(specs, clients, state, options, on_progress=update)
+    report = run.report
+    # Remember the sweep when there is a state to keep it in, or a budget that needs it.
+    if state.exists or request.budget.count or request.budget.seconds:
+        report = _record_sweep(run, state_path, request.lock_timeout)
+    if request.webhook:
+        failed = deliver(request.webhook, report.to_dict())
+        if failed:
+            report = replace(report, warnings=(*report.warnings, Diagnostic.warning(failed)))
+    out(_render(report, request.output_format), newline=False)
+    if request.output_format != "text":  # the text already ends with its warnings
+        for warning in report.warnings:
+            err(f"Warning: {warning}")
+    return _EXIT_CODES.get(report.outcome, ExitCode.OK)
+
+
+def _acknowledgements(request: DriftRequest) -> list[Acknowledgement]:
+    files = list(request.ignore_files) or find_ignore_files(list(request.paths))
+    for file in request.ignore_files:
+        if not file.is_file():
+            raise ReconcilerError(f"--ignore-file {file}: no such file")
+    entries, problems = load_acknowledgements(files)
+    errors = [p for p in problems if p.is_error]
+    if errors:
+        raise SpecError(
+            "the acknowledgements file has errors:\n" + "\n".join(str(p) for p in errors)
+        )
+    return entries
+
+
+def _record_sweep(run: DriftRun, state_path: Path, lock_timeout: float) -> DriftReport:
+    """Write the checks after the reads, under the lock, into the state as it is now."""
+    try:
+        with state_lock(state_path, lock_timeout, "drift"):
+            fresh = load_state(state_path)
+            for tenant, verdicts in run.records.items():
+                fresh.record_checks(tenant, verdicts, run.checked_at)
+            fresh.save()
+    except ReconcilerError as exc:
+        note = Diagnostic.warning(
+            f"this sweep was not recorded in the state ({exc})",
+            "the next budgeted run checks the same workspaces again",
+        )
+        return replace(run.report, warnings=(*run.report.warnings, note))
+    return run.report
+
+
+def _render(report: DriftReport, output_format: str) -> str:
+    if output_format == "json":
+        return render_drift_json(report)
+    if output_format == "markdown":
+        return render_drift_markdown(report)
+    return render_drift_text(report)
