@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: start the bundled emulator, validate specs/, plan, apply, plan again (clean),
-# and stop the emulator cleanly, whatever happens on the way.
+# change a workspace by hand and catch it with drift, re-apply, and stop the emulator
+# cleanly, whatever happens on the way.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,6 +52,29 @@ echo
 echo "== The state file records the ids the service generated:"
 cat "$SEAMLESS_STATE"
 echo
+echo "== A hand change through the API: someone adds anita@xyz.com to Members of contoso/example"
+python - <<'PY'
+import os, requests
+answer = requests.put(
+    f"{os.environ['SEAMLESS_API_URL']}/contoso/workspaces/example/team",
+    json={"Added": [{"Group": "Members", "Members": ["anita@xyz.com"]}]},
+    headers={"Authorization": f"Basic {os.environ['SEAMLESS_TOKEN']}"},
+    verify=os.environ["SEAMLESS_CA_BUNDLE"], timeout=30,
+)
+answer.raise_for_status()
+PY
+echo
+echo "== reconciler drift specs/   (the nightly check: exit 2, drift found)"
+status=0
+reconciler drift "$workdir/specs" || status=$?
+[ "$status" -eq 2 ] || { echo "drift should have exited 2, not $status"; exit 1; }
+echo "(exit $status)"
+echo
+echo "== reconciler apply specs/ --auto-approve, then drift again (exit 0: in sync)"
+reconciler apply "$workdir/specs" --auto-approve
+reconciler drift "$workdir/specs"
+echo
 echo "Next: README.md explains the spec format, plan and apply, the emulator (fixture,"
 echo "faults, control path) and the client. Start the emulator yourself with: make emulator,"
 echo "then: reconciler plan specs/ --format markdown  (for a pull request comment)"
+echo "and: reconciler drift specs/ --format markdown  (for the nightly job's issue comment)"
