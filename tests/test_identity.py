@@ -238,7 +238,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("reconciler/api/wire/answers.py", "parse_provisioning_type"): (
         "ProvisioningType names (SharePoint, Teams) in any case"
     ),
-    ("reconciler/api/client.py", "_shown_headers"): (
+    ("reconciler/api/redaction.py", "shown_headers"): (
         "HTTP header names are case-insensitive: masking the Authorization value"
     ),
     ("reconciler/settings.py", "is_loopback"): "URL host names (localhost) are case-insensitive",

@@ -7,7 +7,10 @@ Policy, in the order a call meets it:
    429 is refused before processing, so this is safe even for a POST);
 3. GET and PUT are retried with exponential backoff and jitter on 5xx and
    connection errors (tenacity); a POST never is: after an ambiguous
-   failure `create_workspace` looks the workspace up instead;
+   failure `create_workspace` looks the workspace up instead. Once a PUT
+   got no answer (a read timeout), each later attempt first reads the
+   workspace back and is not sent when the write already took effect
+   (`readback`), so no needless copy of it is left to commit late;
 4. one overall deadline per call bounds all of the above.
 Errors leave as `reconciler.api.errors` exceptions, chained to the cause.
 The token travels only in the Authorization header, applied by an AuthBase,
@@ -16,22 +19,22 @@ and is masked in every debug line.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 from requests.adapters import HTTPAdapter
 from tenacity import RetryCallState, Retrying, retry_if_exception, wait_exponential_jitter
 from urllib3.util.retry import Retry
 
-from reconciler.api import wire
+from reconciler.api import readback, wire
 from reconciler.api.errors import (
     ApiConnectionError,
     ApiError,
     ApiServerError,
-    CreateOutcomeUnknown,
     NotFound,
     TooManyRequests,
     UnexpectedResponse,
@@ -51,21 +54,22 @@ from reconciler.api.models import (
     WorkspaceType,
 )
 from reconciler.api.pacing import RateBudget, parse_rate_headers
-from reconciler.api.redaction import protect_handlers
+from reconciler.api.redaction import BasicTokenAuth, protect_handlers, shown_headers
 from reconciler.errors import ConfigError
 from reconciler.model.operations import (
     ChangeType,
     CreateWorkspace,
-    Operation,
     UpdateSchema,
     UpdateTeam,
     UpdateWorkspace,
 )
-from reconciler.settings import ConnectionSettings, Secret, check_api_url
+from reconciler.settings import ConnectionSettings, check_api_url
 
 log = logging.getLogger(__name__)
 
 JSONBody = Mapping[str, Any] | list[Any]
+U = TypeVar("U", UpdateWorkspace, UpdateTeam, UpdateSchema, ChangeType)
+R = TypeVar("R")
 
 MAX_ATTEMPTS = 4
 """Tries of one GET/PUT on 5xx and connection errors (1 + 3 retries)."""
@@ -75,31 +79,10 @@ POOL_SIZE = 16
 """Connections kept per host; above the worker count the planner uses."""
 
 
-class BasicTokenAuth(requests.auth.AuthBase):
-    """Applies `Authorization: Basic <token>` to each request (the raw token, as the API wants)."""
-
-    def __init__(self, token: Secret) -> None:
-        self._token = token
-
-    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
-        r.headers["Authorization"] = f"Basic {self._token.reveal()}"
-        return r
-
-    def __repr__(self) -> str:
-        return "BasicTokenAuth('***')"
-
-
 def _retryable(error: BaseException) -> bool:
     if isinstance(error, ApiConnectionError):
         return error.retryable
     return isinstance(error, ApiServerError)
-
-
-def _shown_headers(headers: Mapping[str, str]) -> str:
-    """Headers as `Name: value` lines for debug output, the Authorization value masked."""
-    return ", ".join(
-        f"{k}: {'Basic ***' if k.lower() == 'authorization' else v}" for k, v in headers.items()
-    )
 
 
 class SeamlessClient:
@@ -199,19 +182,19 @@ class SeamlessClient:
 
     def update_workspace(self, operation: UpdateWorkspace) -> WorkspaceProperties:
         """PUT /workspaces/{id}: sets Name, LifeCycle, Manager and Deputy together."""
-        return wire.parse_properties(self._send_operation(operation))
+        return self._put(operation, wire.parse_properties, readback.properties)
 
     def update_team(self, operation: UpdateTeam) -> TeamUpdateResult:
         """PUT /workspaces/{id}/team: members to add and to remove, per group."""
-        return wire.parse_team_update(self._send_operation(operation))
+        return self._put(operation, wire.parse_team_update, readback.team)
 
     def update_schema(self, operation: UpdateSchema) -> SchemaUpdateResult:
         """PUT /workspaces/{id}/schema with every field of the type."""
-        return wire.parse_schema_update(self._send_operation(operation))
+        return self._put(operation, wire.parse_schema_update, readback.schema)
 
     def change_type(self, operation: ChangeType) -> TypeChangeResult:
         """PUT /workspaces/{id}/workspaceType."""
-        return wire.parse_type_change(self._send_operation(operation))
+        return self._put(operation, wire.parse_type_change, readback.workspace_type)
 
     def create_workspace(
         self, operation: CreateWorkspace, *, expected_id: str | None = None
@@ -223,69 +206,79 @@ class SeamlessClient:
         derive): if it exists with the same Name, the create happened and it
         is returned; otherwise CreateOutcomeUnknown says so.
         """
+        request = wire.request_for(operation)
         try:
-            payload = self._send_operation(operation)
+            payload = self._call(request.method, request.path, request.body)
         except (ApiServerError, ApiConnectionError) as e:
             workspace_id = operation.workspace_id or expected_id
-            return self._recover_create(e, workspace_id, operation.name)
+            return readback.recover_create(e, workspace_id, operation.name, self.get_workspace)
         return wire.parse_workspace(payload)
 
-    def _send_operation(self, operation: Operation) -> Any:
+    def _put(
+        self,
+        operation: U,
+        parse: Callable[[Any], R],
+        check: Callable[[U, readback.Read], R | None],
+    ) -> R:
+        """A PUT, retried; an attempt after one that got no answer reads back first (`check`)."""
         request = wire.request_for(operation)
-        return self._call(request.method, request.path, request.body)
+        settled: list[R] = []
 
-    # --- the POST safety net -------------------------------------------------
+        def took_effect(deadline: float) -> bool:
+            read = functools.partial(self._read, deadline=deadline)
+            result = readback.settle(operation, check, read, request.path)
+            if result is not None:
+                settled.append(result)
+            return result is not None
 
-    def _recover_create(self, error: ApiError, workspace_id: str | None, name: str) -> Workspace:
-        what = f"POST /workspaces for {workspace_id or name!r} failed ({error.message})"
-        if not workspace_id:
-            raise CreateOutcomeUnknown(
-                f"{what}; the service generates this WorkspaceId, so the client cannot check "
-                "whether the create happened. It was not sent again: look in the tenant before "
-                "applying again."
-            ) from error
-        log.warning("%s; checking whether workspace %s exists", what, workspace_id)
-        try:
-            existing = self.get_workspace(workspace_id)
-        except ApiError as check:
-            raise CreateOutcomeUnknown(
-                f"{what}, and checking whether it exists failed too ({check.message}): "
-                "the create may or may not have happened. It was not sent again."
-            ) from error
-        if existing is None:
-            raise CreateOutcomeUnknown(
-                f"{what}, and workspace {workspace_id} does not exist now: the create may or may "
-                "not have happened (it may still appear). It was not sent again; run plan to "
-                "see the live state before applying again."
-            ) from error
-        if existing.name != name:
-            raise CreateOutcomeUnknown(
-                f"{what}; workspace {workspace_id} exists but is named {existing.name!r}, not "
-                f"{name!r}: it may not be the one this request created. It was not sent again."
-            ) from error
-        log.warning("workspace %s exists: the create went through despite the error", workspace_id)
-        return existing
+        payload = self._call(request.method, request.path, request.body, took_effect)
+        return settled[0] if settled else parse(payload)
+
+    def _read(self, path: str, deadline: float) -> Any:
+        """One GET within a call's deadline, not retried: a read-back informs, never insists."""
+        return self._decode(self._send("GET", path, None, deadline), "GET", path)
 
     # --- transport ---------------------------------------------------------
 
-    def _call(self, method: str, path: str, body: JSONBody | None = None) -> Any:
-        """Send one logical call with pacing, 429 waits, retries (not POST) and a deadline."""
+    def _call(
+        self,
+        method: str,
+        path: str,
+        body: JSONBody | None = None,
+        took_effect: Callable[[float], bool] | None = None,
+    ) -> Any:
+        """Send one logical call with pacing, 429 waits, retries (not POST) and a deadline.
+
+        Once an attempt got no answer, `took_effect(deadline)` is asked before each
+        later one; True: the write is live already, so it is not sent again (None returned).
+        """
         deadline = self._clock() + self.settings.deadline
         if method == "POST":
-            response = self._send(method, path, body, deadline)
-        else:
-            retrying = Retrying(
-                sleep=self._sleep,
-                stop=self._stop(deadline),
-                wait=wait_exponential_jitter(
-                    multiplier=self._backoff, max=BACKOFF_MAX, jitter=self._backoff
-                ),
-                retry=retry_if_exception(_retryable),
-                before_sleep=self._log_retry,
-                reraise=True,
-            )
-            response = retrying(self._send, method, path, body, deadline)
-        return self._decode(response, method, path)
+            return self._decode(self._send(method, path, body, deadline), method, path)
+        unanswered = False
+
+        def attempt() -> Any:
+            nonlocal unanswered
+            if unanswered and took_effect is not None and took_effect(deadline):
+                return None
+            try:
+                return self._decode(self._send(method, path, body, deadline), method, path)
+            except ApiConnectionError as e:
+                # Sticky: the unanswered attempt may land before any later one.
+                unanswered = unanswered or e.unanswered
+                raise
+
+        retrying = Retrying(
+            sleep=self._sleep,
+            stop=self._stop(deadline),
+            wait=wait_exponential_jitter(
+                multiplier=self._backoff, max=BACKOFF_MAX, jitter=self._backoff
+            ),
+            retry=retry_if_exception(_retryable),
+            before_sleep=self._log_retry,
+            reraise=True,
+        )
+        return retrying(attempt)
 
     def _stop(self, deadline: float) -> Callable[[RetryCallState], bool]:
         def stop(state: RetryCallState) -> bool:
@@ -356,7 +349,7 @@ class SeamlessClient:
         prepared = self._session.prepare_request(request)
         env = self._session.merge_environment_settings(url, {}, None, self._verify, None)
         if log.isEnabledFor(logging.DEBUG):
-            log.debug("-> %s %s [%s]", wire_method, url, _shown_headers(prepared.headers))
+            log.debug("-> %s %s [%s]", wire_method, url, shown_headers(prepared.headers))
         started = time.monotonic()
         try:
             response = self._session.send(

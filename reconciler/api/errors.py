@@ -87,12 +87,15 @@ class ApiConnectionError(ApiError):
         path: str = "",
         retryable: bool = True,
         run_wide: bool = False,
+        unanswered: bool = False,
     ) -> None:
         super().__init__(message, status=None, method=method, path=path)
         self.retryable = retryable
         """False for failures a retry cannot fix, such as a certificate the CA bundle rejects."""
         self.run_wide = run_wide
         """True when every call of the run would fail alike: TLS, DNS, nothing listening."""
+        self.unanswered = unanswered
+        """True for a timeout once connected: the request may be committed, now or later."""
 
 
 class UnsafePath(ReconcilerError):
@@ -183,10 +186,15 @@ def connection_error(
     reason = _root_reason(error)
 
     def failure(
-        message: str, *, retryable: bool = True, run_wide: bool = False
+        message: str, *, retryable: bool = True, run_wide: bool = False, unanswered: bool = False
     ) -> ApiConnectionError:
         return ApiConnectionError(
-            message, method=method, path=path, retryable=retryable, run_wide=run_wide
+            message,
+            method=method,
+            path=path,
+            retryable=retryable,
+            run_wide=run_wide,
+            unanswered=unanswered,
         )
 
     if isinstance(error, requests.exceptions.SSLError):
@@ -202,7 +210,10 @@ def connection_error(
             )
         return failure(message, retryable=False, run_wide=True)
     if isinstance(error, requests.exceptions.Timeout) or "timed out" in reason:
-        return failure(f"no answer within {timeout:g} s")
+        # Only a connect timeout surely sent nothing; any other may have reached the service
+        # (a read-back after a needless "maybe" costs one GET, a missed one a late commit).
+        connect = isinstance(error, requests.exceptions.ConnectTimeout)
+        return failure(f"no answer within {timeout:g} s", unanswered=not connect)
     if "NameResolutionError" in reason or "Name or service not known" in reason:
         message = f"the host name cannot be resolved ({reason}); check --api-url / SEAMLESS_API_URL"
         return failure(message, retryable=False, run_wide=True)

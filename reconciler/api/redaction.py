@@ -1,4 +1,4 @@
-"""Keep the API token out of every log line.
+"""Keep the API token out of every log line, and put it only in the Authorization header.
 
 Our code never logs the token, but a third-party library or a traceback
 might. A `RedactingFilter` replaces the token, its base64 forms and
@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+
+import requests
 
 from reconciler.settings import Secret
 
@@ -73,3 +75,24 @@ def protect_handlers(secret: Secret, logger: logging.Logger | None = None) -> No
         )
         if not already:
             handler.addFilter(RedactingFilter([secret]))
+
+
+class BasicTokenAuth(requests.auth.AuthBase):
+    """Applies `Authorization: Basic <token>` to each request (the raw token, as the API wants)."""
+
+    def __init__(self, token: Secret) -> None:
+        self._token = token
+
+    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
+        r.headers["Authorization"] = f"Basic {self._token.reveal()}"
+        return r
+
+    def __repr__(self) -> str:
+        return "BasicTokenAuth('***')"
+
+
+def shown_headers(headers: Mapping[str, str]) -> str:
+    """Headers as `Name: value` lines for debug output, the Authorization value masked."""
+    return ", ".join(
+        f"{k}: {'Basic ***' if k.lower() == 'authorization' else v}" for k, v in headers.items()
+    )
