@@ -22,6 +22,7 @@ from typing import Any
 from limits import RateLimitItemPerSecond
 from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
 from reconciler.emulator.backend import Backend
@@ -102,7 +103,12 @@ class RequestLog:
     def __call__(self, call: Call, nxt: Handler) -> Response:
         response = guarded(call, nxt)
         request = call.request
-        raw = request.get_data(cache=True).decode("utf-8", "replace")[:2000]
+        try:
+            raw = request.get_data(cache=True).decode("utf-8", "replace")[:2000]
+        except (OSError, HTTPException):
+            # A `drop` fault shut the connection before anything read the body: the
+            # call is still logged (status null), only its body is unknown.
+            raw = ""
         entry = {
             "time": time.time(),
             "method": call.method,

@@ -55,6 +55,19 @@ def test_drop_before_processing_writes_nothing(emulator: RunningEmulator) -> Non
     assert (entry["fault"], entry["committed"], entry["status"]) == ("drop", False, None)
 
 
+def test_every_dropped_request_with_a_body_is_logged(emulator: RunningEmulator) -> None:
+    """RELIABILITY.md F3: reading the body of a dropped call raised and lost ~5 % of entries."""
+    emulator.add_fault(action="drop", method="PUT", times=-1)
+    body = {"Name": "X" * 4000, "Manager": {"Email": "ana@xyz.com"}}
+    for _ in range(60):
+        with pytest.raises(requests.ConnectionError):
+            emulator.api("PUT", "/workspaces/example", body)
+    (rule,) = emulator.control("GET", "faults")["faults"]
+    logged = [e for e in emulator.requests_log() if e["method"] == "PUT"]
+    assert rule["fired"] == len(logged) == 60
+    assert {(e["fault"], e["status"]) for e in logged} == {("drop", None)}
+
+
 def test_drop_after_commit_keeps_the_write(emulator: RunningEmulator) -> None:
     emulator.add_fault(action="drop_after_commit", method="POST", path="/workspaces$")
     with pytest.raises(requests.ConnectionError):
