@@ -245,8 +245,8 @@ def drift_options(func: Any) -> Any:
             "ignore_files",
             multiple=True,
             type=click.Path(dir_okay=False, path_type=Path),
-            help="Acknowledged drift [default: .reconciler-ignore.yaml beside the specs]; "
-            "repeatable.",
+            help="Also read acknowledged drift from this file (.reconciler-ignore.yaml beside "
+            "the specs is always read); repeatable.",
         ),
         STATE_OPTION,
         LOCK_TIMEOUT_OPTION,

@@ -35,7 +35,8 @@ _EXIT_CODES = {
     Verdict.DRIFT: ExitCode.CHANGES,
     Verdict.UNKNOWN: ExitCode.UNKNOWN,
 }
-_DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?", re.IGNORECASE)
+_COUNT = re.compile(r"[0-9]+")
+_DURATION = re.compile(r"(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class DriftRequest:
 def parse_budget(text: str) -> Budget:
     """ "200" (workspaces), or a duration: "90s", "10m", "1h30m" (time spent reading)."""
     value = text.strip()
-    if value.isdigit():
+    if _COUNT.fullmatch(value):
         if int(value) < 1:
             raise ValueError("a budget of workspaces is at least 1")
         return Budget(count=int(value), text=text.strip())
@@ -79,11 +80,13 @@ def run_drift(request: DriftRequest) -> ExitCode:
     if request.state_path is None:
         refuse_missed_state(state_path)
     state = load_state(state_path)
+    whole_folders = not any(p.is_file() for p in request.paths)
     options = DriftOptions(
         api_url=request.connection.api_url,
         now=datetime.now(timezone.utc),
         budget=request.budget,
         acknowledgements=tuple(acknowledgements),
+        find_orphans=whole_folders,
     )
     with (
         open_clients([s.tenant for s in specs], request.connection) as clients,
@@ -91,9 +94,10 @@ def run_drift(request: DriftRequest) -> ExitCode:
     ):
         run = check_drift(specs, clients, state, options, on_progress=update)
     report = run.report
-    # Remember the sweep when there is a state to keep it in, or a budget that needs it.
-    if state.exists or request.budget.count or request.budget.seconds:
+    notes = _notes(state.exists, state_path, whole_folders, request.budget)
+    if state.exists:  # never a state file made from nothing: plan warns while there is none
         report = _record_sweep(run, state_path, request.lock_timeout)
+    report = replace(report, warnings=(*report.warnings, *notes))
     if request.webhook:
         failed = deliver(request.webhook, report.to_dict())
         if failed:
@@ -105,11 +109,38 @@ def run_drift(request: DriftRequest) -> ExitCode:
     return _EXIT_CODES.get(report.outcome, ExitCode.OK)
 
 
+def _notes(
+    state_exists: bool, state_path: Path, whole_folders: bool, budget: Budget
+) -> list[Diagnostic]:
+    """What this run could not do, said rather than silently skipped."""
+    notes = []
+    if not state_exists:
+        rotation = " and --budget cannot rotate (each run starts from the same ones)"
+        notes.append(
+            Diagnostic.warning(
+                f"no state file at {state_path}: orphans (managed workspaces whose definition "
+                f"is gone) cannot be found, and this sweep is not recorded"
+                + (rotation if budget.count or budget.seconds else ""),
+                "give --state (or SEAMLESS_STATE) the state file apply writes",
+            )
+        )
+    if not whole_folders:
+        notes.append(
+            Diagnostic.warning(
+                "orphans are looked for only when whole folders of specs are given, "
+                "not single files (every other managed workspace would look like one)"
+            )
+        )
+    return notes
+
+
 def _acknowledgements(request: DriftRequest) -> list[Acknowledgement]:
-    files = list(request.ignore_files) or find_ignore_files(list(request.paths))
+    """The ignore files beside the specs, and those given with --ignore-file."""
     for file in request.ignore_files:
-        if not file.is_file():
+        if not file.exists():
             raise ReconcilerError(f"--ignore-file {file}: no such file")
+    files = find_ignore_files(list(request.paths))
+    files += [f for f in request.ignore_files if f.resolve() not in {g.resolve() for g in files}]
     entries, problems = load_acknowledgements(files)
     errors = [p for p in problems if p.is_error]
     if errors:

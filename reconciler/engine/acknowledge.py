@@ -18,6 +18,7 @@ from reconciler.engine.state import State
 from reconciler.identity import fold, same_account, same_workspace_id
 from reconciler.model.diagnostics import Diagnostic, Source
 from reconciler.model.drift import Acknowledged, Difference, Verdict, WorkspaceDrift
+from reconciler.spec import WorkspaceSpec
 from reconciler.spec.ignore import Acknowledgement
 
 
@@ -26,8 +27,13 @@ def acknowledge(
     entries: Sequence[Acknowledgement],
     today: date,
     state: State,
+    known: set[str] | frozenset[str] = frozenset(),
 ) -> tuple[list[WorkspaceDrift], list[Diagnostic]]:
-    """Mark the differences live entries cover; warn about expired and unmatched entries."""
+    """Mark the differences live entries cover; warn about expired and unmatched entries.
+
+    `known`: every name (folded) of the specs' workspaces; with the state's, an
+    entry that names none of them is a typo or a leftover, and is warned about.
+    """
     used: set[int] = set()
     result = []
     for workspace in workspaces:
@@ -46,19 +52,39 @@ def acknowledge(
             checked = replace(checked, verdict=Verdict.ACKNOWLEDGED)
         result.append(checked)
     checked_names = set().union(*(_names(w, state) for w in workspaces if _was_read(w)))
+    known = set(known) | _state_names(state) | checked_names
     warnings = [
         warning
         for i, entry in enumerate(entries)
-        for warning in _entry_warnings(entry, today, i in used, checked_names)
+        for warning in _entry_warnings(entry, today, i in used, checked_names, known)
     ]
     return result, warnings
+
+
+def spec_names(spec: WorkspaceSpec, workspace_id: str | None) -> set[str]:
+    """Every way an entry may name a spec's workspace: address, id, key, tenant/key."""
+    names = {fold(spec.address)}
+    for name in (workspace_id, spec.key):
+        if name:
+            names |= {fold(name), fold(f"{spec.tenant}/{name}")}
+    return names
+
+
+def _state_names(state: State) -> set[str]:
+    names = set()
+    for tenant, entry in state.tenants.items():
+        for name in (*entry.keys, *entry.managed):
+            names |= {fold(name), fold(f"{tenant}/{name}")}
+    return names
 
 
 def _names(workspace: WorkspaceDrift, state: State) -> set[str]:
     """Every way an entry may name the workspace: address, id, key, tenant/key."""
     names = {fold(workspace.address)}
+    if workspace.key:
+        names |= {fold(workspace.key), fold(f"{workspace.tenant}/{workspace.key}")}
     if workspace.workspace_id:
-        names.add(fold(workspace.workspace_id))
+        names |= {fold(workspace.workspace_id)}
         keys = state.tenants[workspace.tenant].keys if workspace.tenant in state.tenants else {}
         for key, workspace_id in keys.items():
             if same_workspace_id(workspace_id, workspace.workspace_id):
@@ -67,7 +93,9 @@ def _names(workspace: WorkspaceDrift, state: State) -> set[str]:
 
 
 def _covers(entry: Acknowledgement, difference: Difference) -> bool:
-    if fold(entry.path) != fold(difference.field_path):
+    """Its field, or a part of it: `manager` covers `manager.name` too."""
+    path, written = fold(difference.field_path), fold(entry.path)
+    if path != written and not path.startswith(written + "."):
         return False
     return entry.member is None or (
         difference.member is not None and same_account(entry.member, difference.member)
@@ -84,7 +112,7 @@ def _was_read(workspace: WorkspaceDrift) -> bool:
 
 
 def _entry_warnings(
-    entry: Acknowledgement, today: date, used: bool, checked: set[str]
+    entry: Acknowledgement, today: date, used: bool, checked: set[str], known: set[str]
 ) -> Iterable[Diagnostic]:
     at = Source(entry.file, entry.line, 1)
     what = f"{entry.workspace} {entry.path}" + (f" {entry.member}" if entry.member else "")
@@ -93,6 +121,12 @@ def _entry_warnings(
             f"acknowledgement of {what} expired on {entry.expires.isoformat()}",
             f"the difference counts as drift again (owner {entry.owner}); fix the workspace "
             "or its definition, or renew the entry with a new expiry",
+            at=at,
+        )
+    elif not used and fold(entry.workspace) not in known:
+        yield Diagnostic.warning(
+            f"acknowledgement of {what} names no workspace of the specs or the state",
+            "check the spelling: give an address (tenant/workspaceId), a workspaceId or a key",
             at=at,
         )
     elif not used and fold(entry.workspace) in checked:

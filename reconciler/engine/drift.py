@@ -17,7 +17,7 @@ from datetime import datetime
 
 from reconciler.api import SeamlessClient
 from reconciler.api.models import Stage
-from reconciler.engine.acknowledge import acknowledge
+from reconciler.engine.acknowledge import acknowledge, spec_names
 from reconciler.engine.calls import STAGE_NAMES, Resolved
 from reconciler.engine.leaving import left_the_specs
 from reconciler.engine.live import Catalog, LiveRead, LiveWorkspace, read_while
@@ -57,6 +57,8 @@ class DriftOptions:
     """Aware, UTC: the time of the checks, and the day acknowledgements expire against."""
     budget: Budget = NO_BUDGET
     acknowledgements: tuple[Acknowledgement, ...] = ()
+    find_orphans: bool = True
+    """Only when the specs given are whole folders: a single file would make orphans of all."""
 
 
 @dataclass(frozen=True)
@@ -97,8 +99,9 @@ def check_drift(
             checks.append(_Check(read, r, _last_at(state, read)))
         else:
             verdicts.append(_unread(r, catalogs[r.spec.tenant]))
-    for read in left_the_specs(held_by_specs(resolved, state), state, catalogs):
-        checks.append(_Check(read, None, _last_at(state, read)))
+    if options.find_orphans:
+        for read in left_the_specs(held_by_specs(resolved, state), state, catalogs):
+            checks.append(_Check(read, None, _last_at(state, read)))
     # Never checked first, then the oldest check; the address breaks ties the same way each run.
     checks.sort(key=lambda c: (c.last_at or "", c.read.tenant, c.read.workspace_id))
     chosen = checks[: options.budget.count] if options.budget.count is not None else checks
@@ -116,9 +119,11 @@ def check_drift(
             unchecked.append(check)
         else:
             judged.append(_judge(check, live))
+    known = {name for r in resolved for name in spec_names(r.spec, r.workspace_id)}
     workspaces, warnings = acknowledge(
-        verdicts + judged, options.acknowledgements, options.now.date(), state
+        verdicts + judged, options.acknowledgements, options.now.date(), state, known
     )
+    read_now = workspaces[len(verdicts) :]  # acknowledge keeps the order
     checked_at = options.now.strftime("%Y-%m-%dT%H:%M:%SZ")
     workspaces.sort(key=lambda w: (w.orphan, w.address))
     sweep = Sweep(
@@ -137,7 +142,7 @@ def check_drift(
     )
     # An unknown keeps its old record, so the next budgeted run tries it first again.
     records: dict[str, list[tuple[str, str]]] = {}
-    for w in judged:
+    for w in read_now:
         if w.workspace_id and w.verdict is not Verdict.UNKNOWN:
             records.setdefault(w.tenant, []).append((w.workspace_id, w.verdict.value))
     # To the microsecond: two runs in one second must still rotate (ties go by address).
@@ -156,6 +161,7 @@ def _base(spec: WorkspaceSpec, workspace_id: str | None) -> WorkspaceDrift:
         workspace_id=workspace_id,
         verdict=Verdict.IN_SYNC,
         name=spec.name,
+        key=spec.key,
         file=spec.source.file,
         line=spec.source.line,
     )
@@ -188,8 +194,8 @@ def _judge(check: _Check, live: LiveWorkspace) -> WorkspaceDrift:
     if workspace is not None and workspace.stage != Stage.READY:
         return _not_ready(base, workspace.stage)
     planned = plan_workspace(resolved, live)
-    if planned.action is Action.NOOP:
-        return base
+    if planned.action is Action.NOOP or (planned.action is Action.UPDATE and not planned.calls):
+        return base  # e.g. adopting a lost create: the state changes, the service does not
     if planned.action is Action.CREATE:
         return _drifted(base, Difference((WHOLE_WORKSPACE,), Kind.MISSING, "not found", "exists"))
     if planned.action is Action.ERROR:
@@ -228,10 +234,20 @@ def _judge_orphan(read: LiveRead, live: LiveWorkspace) -> WorkspaceDrift:
     return _drifted(base, Difference((WHOLE_WORKSPACE,), Kind.ORPHAN, "active", None))
 
 
+_SPEC_PATHS: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("managerName",): ("manager", "name"),
+    ("deputyName",): ("deputy", "name"),
+}
+"""The plan's names for a person's display name, as the spec writes it: `manager: {name: ...}`."""
+
+
 def _differences(changes: Sequence[FieldChange]) -> list[Difference]:
     """The plan's changes (live -> definition) in the words of the definition."""
     found = []
-    for change in changes:
+    for planned in changes:
+        if planned.path[:1] == ("state",):  # the tool's own record, not the service
+            continue
+        change = replace(planned, path=_SPEC_PATHS.get(planned.path, planned.path))
         if change.path and change.path[0] == "team":
             if change.op is FieldOp.REMOVE:  # plan would remove it: someone added it
                 found.append(Difference(change.path, Kind.MEMBER_ADDED, change.before, None))

@@ -145,10 +145,17 @@ def read_while(
         return read_workspace(clients[r.tenant], r) if keep_going() else None
 
     results: list[LiveWorkspace | None] = []
-    with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
+    pool = ThreadPoolExecutor(max_workers=READ_WORKERS)
+    try:
         futures = [pool.submit(read, r) for r in reads]
         for done, future in enumerate(futures, start=1):
             results.append(future.result())
             if on_progress:
                 on_progress(done, len(reads))
+    except BaseException:
+        # A signal, or a failure every read would share (the service gone, auth):
+        # start nothing more; the reads in flight finish on their own.
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     return results

@@ -123,6 +123,8 @@ class WorkspaceDrift:
     verdict: Verdict
     name: str = ""
     differences: tuple[Difference, ...] = ()
+    key: str | None = None
+    """The spec's key, for a workspace whose service generates its id."""
     reason: str | None = None
     """Why the workspace is unknown or in error."""
     file: str | None = None
@@ -138,6 +140,7 @@ class WorkspaceDrift:
             "address": self.address,
             "tenant": self.tenant,
             "workspace_id": self.workspace_id,
+            "key": self.key,
             "name": self.name,
             "verdict": self.verdict.value,
             "orphan": self.orphan,

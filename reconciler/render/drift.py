@@ -95,7 +95,9 @@ def counts_sentence(report: DriftReport) -> str:
 def outcome_sentence(report: DriftReport) -> str:
     outcome = report.outcome
     if outcome is Verdict.ERROR:
-        return "Some definitions could not be checked: fix the errors below."
+        drifted = report.count(Verdict.DRIFT)
+        also = f" ({plural(drifted, 'workspace')} drifted too)" if drifted else ""
+        return f"Some definitions could not be checked{also}: fix the errors shown with x."
     if outcome is Verdict.DRIFT:
         return "Drift found: live workspaces differ from their definitions."
     if outcome is Verdict.UNKNOWN:
@@ -112,7 +114,7 @@ def sweep_sentence(report: DriftReport) -> str:
     text = f"Checked {sweep.checked} of {plural(sweep.total, 'workspace')}{budget}"
     if not sweep.remaining:
         return text + "."
-    parts = [f"{sweep.remaining} remain"]
+    parts = [f"{sweep.remaining} {'remains' if sweep.remaining == 1 else 'remain'}"]
     if sweep.never_checked:
         parts.append(f"{sweep.never_checked} never checked")
     if sweep.oldest_unchecked_at:
@@ -139,11 +141,28 @@ def render_drift_text(report: DriftReport) -> str:
     return "\n".join(lines) + "\n"
 
 
+MAX_WARNINGS = 20
+MAX_LINES_PER_WORKSPACE = 50
+"""Markdown caps, so that one huge workspace or warning list cannot crowd out the rest."""
+
+
+def _capped(lines: list[str], most: int, noun: str) -> tuple[list[str], str | None]:
+    """The first `most` lines, and a line saying how many more there are (or None)."""
+    if len(lines) <= most:
+        return lines, None
+    more = plural(len(lines) - most, f"more {noun}")
+    return lines[:most], f"… {more} (see `--format json`)"
+
+
 def _markdown_item(workspace: WorkspaceDrift) -> str:
-    title = _code(workspace.address) + (f" ({_text(workspace.name)})" if workspace.name else "")
+    # Values in code spans: a name or member holding `[x](https://...)` or `@someone`
+    # must not become a link or a mention in an issue comment.
+    title = _code(workspace.address) + (f" ({_code(workspace.name)})" if workspace.name else "")
     where = f" — {_text(workspace.file)}:{workspace.line}" if workspace.file else ""
     head = f"- **{workspace.verdict.value}** {title}{where}"
-    return "\n".join([head, *(f"  - {_text(line)}" for line in _workspace_lines(workspace))])
+    lines, more = _capped(_workspace_lines(workspace), MAX_LINES_PER_WORKSPACE, "difference")
+    items = [f"  - {_code(line)}" for line in lines] + ([f"  - {more}"] if more else [])
+    return "\n".join([head, *items])
 
 
 def render_drift_markdown(report: DriftReport, *, max_chars: int = 65_000) -> str:
@@ -158,7 +177,10 @@ def render_drift_markdown(report: DriftReport, *, max_chars: int = 65_000) -> st
         "",
         f"Checked against {_code(report.api_url)} at {_text(report.checked_at)}.",
     ]
-    warnings = [f"- **Warning:** {_text(str(w))}" for w in report.warnings]
+    shown, more = _capped(
+        [f"- **Warning:** {_code(str(w))}" for w in report.warnings], MAX_WARNINGS, "warning"
+    )
+    warnings = shown + ([f"- {more}"] if more else [])
     items = [_markdown_item(w) for w in _listed(report)]
 
     def render(count: int) -> str:

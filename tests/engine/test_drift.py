@@ -14,6 +14,7 @@ from reconciler.commands.drift import parse_budget
 from reconciler.engine.acknowledge import acknowledge
 from reconciler.engine.drift import Budget, DriftOptions, _differences, check_drift
 from reconciler.engine.state import State, TenantState
+from reconciler.model.diagnostics import Diagnostic
 from reconciler.model.drift import (
     Difference,
     DriftReport,
@@ -90,6 +91,15 @@ def drifted(*differences: Difference, workspace_id: str = "pr.51") -> WorkspaceD
     )
 
 
+KNOWN = frozenset({"contoso/pr.51"})
+
+
+def check(
+    workspaces: list[WorkspaceDrift], entries: list[Acknowledgement], today: date = TODAY
+) -> tuple[list[WorkspaceDrift], list[Diagnostic]]:
+    return acknowledge(workspaces, entries, today, State(Path("s.json"), exists=False), KNOWN)
+
+
 ADDED = Difference(("team", "Members"), Kind.MEMBER_ADDED, "Tom@XYZ.com", None)
 RENAMED = Difference(("name",), Kind.VALUE_CHANGED, "B", "A")
 
@@ -114,8 +124,7 @@ def test_an_entry_covers_its_member_until_its_expiry_day_ends() -> None:
 
 
 def test_a_partly_covered_workspace_still_drifts() -> None:
-    state = State(Path("s.json"), exists=False)
-    (checked,), _ = acknowledge([drifted(ADDED, RENAMED)], [entry("name")], TODAY, state)
+    (checked,), _ = check([drifted(ADDED, RENAMED)], [entry("name")])
     assert checked.verdict is Verdict.DRIFT
     assert [d.acknowledged is not None for d in checked.differences] == [False, True]
 
@@ -130,19 +139,67 @@ def test_entries_name_a_workspace_by_id_key_or_address() -> None:
 
 
 def test_other_members_and_paths_are_not_covered() -> None:
-    state = State(Path("s.json"), exists=False)
     entries = [entry("team.Members", member="ana@xyz.com"), entry("team.Visitors"), entry("names")]
-    (checked,), warnings = acknowledge([drifted(ADDED)], entries, TODAY, state)
+    (checked,), warnings = check([drifted(ADDED)], entries)
     assert checked.verdict is Verdict.DRIFT
     assert len(warnings) == 3
     assert all("matches no difference" in w.summary for w in warnings)
 
 
 def test_unmatched_entries_of_unchecked_workspaces_are_not_warned_about() -> None:
-    state = State(Path("s.json"), exists=False)
     unknown = WorkspaceDrift("contoso/pr.51", "contoso", "pr.51", Verdict.UNKNOWN, reason="503")
-    _, warnings = acknowledge([unknown], [entry("name")], TODAY, state)
+    _, warnings = check([unknown], [entry("name")])
     assert warnings == []
+
+
+def test_an_entry_naming_no_known_workspace_is_a_warning() -> None:
+    _, warnings = check([drifted(ADDED)], [entry("name", workspace="contoso/pr.5l")])
+    assert [w.summary for w in warnings] == [
+        "acknowledgement of contoso/pr.5l name names no workspace of the specs or the state"
+    ]
+
+
+def test_manager_covers_the_manager_s_name_too() -> None:
+    renamed = Difference(("manager", "name"), Kind.VALUE_CHANGED, "Mallory", "Maria")
+    (checked,), warnings = check([drifted(renamed)], [entry("manager")])
+    assert checked.verdict is Verdict.ACKNOWLEDGED and warnings == []
+    (other,), _ = check([drifted(renamed)], [entry("deputy")])
+    assert other.verdict is Verdict.DRIFT
+
+
+def test_a_person_s_name_is_said_as_the_spec_writes_it() -> None:
+    changes = [
+        FieldChange(("managerName",), FieldOp.CHANGE, "Mallory", "Maria"),
+        FieldChange(("deputyName",), FieldOp.CHANGE, None, "Ana"),
+        FieldChange(("state", "finance"), FieldOp.ADD, None, "dep.finance", "adopted"),
+    ]
+    assert [(d.field_path, d.live, d.definition) for d in _differences(changes)] == [
+        ("manager.name", "Mallory", "Maria"),
+        ("deputy.name", None, "Ana"),
+    ]
+
+
+def test_markdown_makes_no_link_or_mention_of_live_values() -> None:
+    hostile = Difference(
+        ("name",), Kind.VALUE_CHANGED, "[click](https://evil.example) @octocat", "A"
+    )
+    report = DriftReport("https://api", "t", (drifted(hostile),), Sweep(1, 1))
+    text = render_drift_markdown(report)
+    (line,) = [x for x in text.splitlines() if "evil" in x]
+    assert line.startswith("  - `") and line.endswith("`")
+
+
+def test_markdown_caps_warnings_and_one_huge_workspace() -> None:
+    many = tuple(
+        Difference(("team", "Members"), Kind.MEMBER_ADDED, f"u{n}@xyz.com") for n in range(3000)
+    )
+    warnings = tuple(Diagnostic.warning(f"warning {n} " + "x" * 200) for n in range(400))
+    report = DriftReport("https://api", "t", (drifted(*many),), Sweep(1, 1), warnings)
+    text = render_drift_markdown(report)
+    assert len(text) <= 65_000
+    assert "… 380 more warnings (see `--format json`)" in text
+    assert "… 2950 more differences (see `--format json`)" in text
+    assert "- **drift** `contoso/pr.51`" in text
 
 
 def report_of(count: int) -> DriftReport:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -43,10 +44,10 @@ class Drift:
         return dict(json.loads(self.stdout))
 
 
-def drift(workspace: Workspace, *args: str) -> Drift:
-    """Run drift; assert it made no write call (drift is read-only toward the service)."""
+def drift(workspace: Workspace, *args: str, path: Path | None = None) -> Drift:
+    """Run drift on the specs (or `path`); assert it made no write call (it is read-only)."""
     workspace.emulator.control("DELETE", "requests")
-    result = workspace.run("drift", str(workspace.specs), *args)
+    result = workspace.run("drift", str(path or workspace.specs), *args)
     assert not workspace.writes(), "drift must never write"
     if result.exception and not isinstance(result.exception, SystemExit):
         raise result.exception

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures.specs import project
+from tests.fixtures.specs import department, project
 from tests.fixtures.webhook import Answer, HookServer, hook_url, new_ca, running_hook
 from tests.scenarios.conftest import Workspace
-from tests.scenarios.test_drift import SPEC, differences, drift, put
+from tests.scenarios.test_drift import PROPERTIES, SPEC, differences, drift, put
 
 TOM_ADDED = {"Added": [{"Group": "Members", "Members": ["tom@xyz.com"]}]}
 
@@ -199,3 +199,64 @@ def test_a_failed_delivery_is_a_warning_and_keeps_the_exit_code(
     assert "HTTP 500 after 3 attempts" in found.stdout
     assert "sig=" not in found.stdout + found.stderr
     assert differences(drift(workspace, "--format", "json").report, "contoso/pr.51")
+
+
+def test_without_a_state_file_drift_says_what_it_cannot_do_and_creates_none(
+    workspace: Workspace,
+) -> None:
+    workspace.write("a.yaml", SPEC)
+    workspace.apply()
+    missing = workspace.root / "elsewhere" / "state.json"
+    found = drift(workspace, "--budget", "5", "--state", str(missing))
+    assert found.exit_code == 0
+    assert (
+        f"Warning: no state file at {missing}: orphans (managed workspaces whose definition is "
+        "gone) cannot be found, and this sweep is not recorded and --budget cannot rotate"
+    ) in found.stdout
+    assert not missing.exists() and not missing.parent.exists()
+
+
+def test_single_files_look_for_no_orphans(workspace: Workspace) -> None:
+    workspace.write("a.yaml", SPEC)
+    workspace.write("b.yaml", project("pr.52"))
+    workspace.apply()
+    found = drift(workspace, path=workspace.specs / "a.yaml")
+    assert found.exit_code == 0, found.stdout
+    assert "pr.52" not in found.stdout
+    assert "Warning: orphans are looked for only when whole folders of specs are given" in (
+        found.stdout
+    )
+
+
+def test_an_adoption_waiting_in_the_state_is_not_drift(workspace: Workspace) -> None:
+    """A lost create's adoption changes the state, not the service: nothing to report."""
+    workspace.write("a.yaml", department("finance"))
+    workspace.apply()
+    state = workspace.state()
+    tenant = state["tenants"]["contoso"]
+    workspace_id = tenant["keys"].pop("finance")
+    tenant["pending"]["finance"] = {"expected_id": workspace_id, "since": "2026-11-29T00:00:00Z"}
+    (workspace.root / "state.json").write_text(json.dumps(state), encoding="utf-8")
+    assert workspace.plan_json()["workspaces"][0]["adopt"] is True
+    found = drift(workspace, "--format", "json")
+    assert found.exit_code == 0
+    assert [w["verdict"] for w in found.report["workspaces"]] == ["in-sync"]
+
+
+def test_ignore_files_given_add_to_the_one_beside_the_specs(workspace: Workspace) -> None:
+    workspace.write("a.yaml", SPEC)
+    workspace.apply()
+    put(workspace.emulator, "/team", TOM_ADDED)
+    put(workspace.emulator, "", {**PROPERTIES, "Name": "Renamed"})
+    ignore_file(workspace, today(1))
+    other = workspace.root / "more-ignores.yaml"
+    other.write_text(
+        "acknowledgements:\n"
+        "  - {workspace: pr.51, path: name, reason: rename pending, owner: it, "
+        f"expires: '{today(1)}'}}\n",
+        encoding="utf-8",
+    )
+    assert drift(workspace).exit_code == 2  # the rename is not acknowledged beside the specs
+    found = drift(workspace, "--ignore-file", str(other))
+    assert found.exit_code == 0, found.stdout
+    assert "Drift: 0 drifted, 1 acknowledged" in found.stdout

@@ -153,3 +153,27 @@ def test_a_signal_before_any_call_changes_nothing(workspace: Workspace) -> None:
     assert rest.strip().splitlines()[-1] == "Terminated (SIGTERM): no call was made."
     assert workspace.writes() == []
     assert "Traceback" not in rest
+
+
+@pytest.mark.parametrize(
+    ("number", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["SIGINT", "SIGTERM"]
+)
+def test_a_signal_during_drift_starts_no_more_reads(
+    workspace: Workspace, number: signal.Signals, code: int
+) -> None:
+    """The reads in flight finish; the queued ones are never sent (not 40 more slow GETs)."""
+    # Workspaces the service has not got: each still costs one (slow) read.
+    workspace.write("many.yaml", documents(*(project(f"pr.s{n:02d}") for n in range(40))))
+    workspace.emulator.add_fault(
+        method="GET", path="/workspaces/pr", action="latency", latency_ms=1500, times=-1
+    )
+    command = [sys.executable, "-m", "reconciler", "drift", str(workspace.specs)]
+    env = {**os.environ, **workspace.env(), "PYTHONUNBUFFERED": "1"}
+    with subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        wait_for_fault(workspace)
+        process.send_signal(number)
+        assert process.wait(timeout=DEADLINE) == code
+    reads = [e for e in workspace.emulator.requests_log() if "/workspaces/pr" in e["path"]]
+    assert 1 <= len(reads) <= 8  # at most one per read worker: those already under way
