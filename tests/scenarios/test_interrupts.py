@@ -176,4 +176,6 @@ def test_a_signal_during_drift_starts_no_more_reads(
         process.send_signal(number)
         assert process.wait(timeout=DEADLINE) == code
     reads = [e for e in workspace.emulator.requests_log() if "/workspaces/pr" in e["path"]]
-    assert 1 <= len(reads) <= 8  # at most one per read worker: those already under way
+    # Those under way when the signal was handled: one per read worker (8), or a second
+    # round if a loaded machine handled it late; never the 40 a queue drained would send.
+    assert 1 <= len(reads) <= 16
