@@ -38,6 +38,7 @@ from reconciler.model.plan import Plan
 from reconciler.render import render_json, render_markdown, render_text
 from reconciler.settings import ConnectionSettings
 from reconciler.spec import load_specs
+from reconciler.spec.revision import changes_since
 
 Confirm = Callable[[], bool]
 """Asks the person at the terminal to approve the plan; True when they typed yes."""
@@ -55,6 +56,8 @@ class PlanRequest:
     state_path: Path | None = None
     prune: bool = False
     lock_timeout: float = 60.0
+    changed_since: str | None = None
+    """--changed-since REF: only the documents that differ from the git revision REF."""
 
     def resolved_state_path(self) -> Path:
         return self.state_path or default_state_path(list(self.paths))
@@ -95,6 +98,11 @@ def build_plan(request: PlanRequest) -> tuple[Plan, State]:
     if request.state_path is None:
         refuse_missed_state(state_path)
     state = load_state(state_path)
+    changes = None
+    if request.changed_since is not None:
+        changes = changes_since(
+            request.changed_since, list(request.paths), request.connection.tenant
+        )
     options = PlanOptions(
         api_url=request.connection.api_url,
         created_at=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -102,6 +110,7 @@ def build_plan(request: PlanRequest) -> tuple[Plan, State]:
         max_removals=request.max_removals,
         max_closes=request.max_closes,
         prune=request.prune,
+        changes=changes,
     )
     with (
         open_clients([s.tenant for s in specs], request.connection) as clients,

@@ -21,7 +21,13 @@ from reconciler.engine.acknowledge import acknowledge, spec_names
 from reconciler.engine.calls import STAGE_NAMES, Resolved
 from reconciler.engine.leaving import left_the_specs
 from reconciler.engine.live import Catalog, LiveRead, LiveWorkspace, read_while
-from reconciler.engine.planner import held_by_specs, plan_workspace, read_catalogs, resolve_all
+from reconciler.engine.planner import (
+    deleted_and_managed,
+    held_by_specs,
+    plan_workspace,
+    read_catalogs,
+    resolve_all,
+)
 from reconciler.engine.state import State
 from reconciler.model.drift import (
     WHOLE_WORKSPACE,
@@ -35,6 +41,7 @@ from reconciler.model.drift import (
 from reconciler.model.plan import Action, FieldChange, FieldOp
 from reconciler.spec import WorkspaceSpec
 from reconciler.spec.ignore import Acknowledgement
+from reconciler.spec.revision import Changes
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,8 @@ class DriftOptions:
     budget: Budget = NO_BUDGET
     acknowledgements: tuple[Acknowledgement, ...] = ()
     find_orphans: bool = True
+    changes: Changes | None = None
+    """--changed-since: check only the documents changed since a revision; orphans: the deleted."""
     """Only when the specs given are whole folders: a single file would make orphans of all."""
 
 
@@ -89,6 +98,9 @@ def check_drift(
     clock: Callable[[], float] = time.monotonic,
 ) -> DriftRun:
     """Check the workspaces the budget allows, oldest check first; never a write call."""
+    all_specs = specs
+    if options.changes is not None:
+        specs = [s for s in specs if options.changes.touches(s)]
     catalogs = read_catalogs(clients, [s.tenant for s in specs])
     resolved = resolve_all(specs, catalogs, state)
     verdicts: list[WorkspaceDrift] = []
@@ -99,9 +111,13 @@ def check_drift(
             checks.append(_Check(read, r, _last_at(state, read)))
         else:
             verdicts.append(_unread(r, catalogs[r.spec.tenant]))
-    if options.find_orphans:
-        for read in left_the_specs(held_by_specs(resolved, state), state, catalogs):
-            checks.append(_Check(read, None, _last_at(state, read)))
+    if options.changes is not None:
+        orphans = deleted_and_managed(options.changes, all_specs, state)
+    elif options.find_orphans:
+        orphans = left_the_specs(held_by_specs(resolved, state), state, catalogs)
+    else:
+        orphans = []
+    checks += [_Check(read, None, _last_at(state, read)) for read in orphans]
     # Never checked first, then the oldest check; the address breaks ties the same way each run.
     checks.sort(key=lambda c: (c.last_at or "", c.read.tenant, c.read.workspace_id))
     chosen = checks[: options.budget.count] if options.budget.count is not None else checks

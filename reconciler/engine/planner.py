@@ -39,6 +39,7 @@ from reconciler.identity import fold, workspace_id_key
 from reconciler.model.diagnostics import Diagnostic
 from reconciler.model.plan import Action, FieldChange, FieldOp, Plan, PlanContext, WorkspacePlan
 from reconciler.spec import WorkspaceSpec
+from reconciler.spec.revision import Changes
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ class PlanOptions:
     max_closes: int = 5
     prune: bool = False
     """Close managed workspaces (in the state) that the specs no longer hold."""
+    changes: Changes | None = None
+    """--changed-since: plan only the documents changed since a revision, and those deleted."""
 
 
 def make_plan(
@@ -63,6 +66,8 @@ def make_plan(
 ) -> Plan:
     """Read what the specs need and plan every workspace."""
     chosen = [s for s in specs if _targeted(s, options.targets, state)]
+    if options.changes is not None:
+        chosen = [s for s in chosen if options.changes.touches(s)]
     unmatched = [t for t in options.targets if not any(_targeted(s, (t,), state) for s in specs)]
     if unmatched:
         raise ReconcilerError(
@@ -81,6 +86,13 @@ def make_plan(
     leaving: list[str] = []
     if options.targets:
         notices.append(_partial_notice(len(chosen), len(specs), options.prune))
+    elif options.changes is not None:
+        notices.append(_changed_notice(options.changes, len(chosen), len(specs)))
+        left = deleted_and_managed(options.changes, specs, state)
+        if options.prune:
+            workspaces += prune(left, clients)
+        else:
+            leaving = [f"{r.tenant}/{r.workspace_id}" for r in left]
     else:
         left = left_the_specs(held_by_specs(resolved, state), state, catalogs)
         if options.prune:
@@ -99,7 +111,7 @@ def make_plan(
         problems=(*notices, *guards),
         context=PlanContext(str(state.path), state.exists),
         leaving=tuple(leaving),
-        partial=bool(options.targets),
+        partial=bool(options.targets) or options.changes is not None,
     )
 
 
@@ -134,6 +146,41 @@ def _written_id(spec: WorkspaceSpec, state: State) -> str:
     if spec.workspace_id:
         return spec.workspace_id
     return (state.workspace_id(spec.tenant, spec.key) if spec.key else None) or ""
+
+
+def deleted_and_managed(
+    changes: Changes, specs: Sequence[WorkspaceSpec], state: State
+) -> list[LiveRead]:
+    """Workspaces whose document was deleted since the revision, that the state manages and
+    no document names now (a document rewritten from a key to its id is not leaving)."""
+    named = {
+        (s.tenant, workspace_id_key(w))
+        for s in specs
+        if (w := s.workspace_id or (state.workspace_id(s.tenant, s.key) if s.key else None))
+    }
+    left = []
+    for gone in changes.deleted:
+        entry = state.tenants.get(gone.tenant)
+        workspace_id = gone.workspace_id or (
+            state.workspace_id(gone.tenant, gone.key) if gone.key else None
+        )
+        if (
+            not workspace_id
+            or entry is None
+            or (gone.tenant, workspace_id_key(workspace_id)) in named
+        ):
+            continue
+        if any(workspace_id_key(m) == workspace_id_key(workspace_id) for m in entry.managed):
+            left.append(LiveRead(gone.tenant, workspace_id, False))
+    return left
+
+
+def _changed_notice(changes: Changes, chosen: int, total: int) -> Diagnostic:
+    return Diagnostic.warning(
+        f"this plan is partial: --changed-since {changes.ref} limits it to the {chosen} of "
+        f"{total} workspaces whose documents changed (and those deleted); the others were "
+        "not read"
+    )
 
 
 def _partial_notice(chosen: int, total: int, prune: bool) -> Diagnostic:
