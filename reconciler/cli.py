@@ -204,6 +204,52 @@ def drift(request: DriftRequest) -> None:
     sys.exit(commands.run_drift(request))
 
 
+@cli.command("export")
+@click.argument("ids", nargs=-1)
+@click.option(
+    "--from-file", type=click.Path(dir_okay=False, path_type=Path), help="Ids, one a line."
+)
+@click.option("--output-dir", metavar="DIR|-", help="Folder for the files, or - for stdout.")
+@click.option("--force", is_flag=True, help="Overwrite existing files.")
+@click.option("--strict", is_flag=True, help="Refuse workspaces with warnings (e.g. not Ready).")
+@STATE_OPTION
+@LOCK_TIMEOUT_OPTION
+@connection_options
+def export(**options: Any) -> None:
+    """Write spec files of live workspaces (one per id); they plan as no change.
+
+    \b
+    Examples:
+      reconciler export --tenant contoso example pr.02 --output-dir specs/
+      reconciler export --tenant contoso --from-file ids.txt --output-dir -
+    """
+    sys.exit(commands.run_export(commands.ExportRequest(**options)))
+
+
+@cli.command("import")
+@click.argument("address")
+@click.option(
+    "--to", type=click.Path(dir_okay=False, path_type=Path), help="The spec file to write."
+)
+@click.option(
+    "--specs",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The specs folder, looked up and written to [specs/ if here, else .].",
+)
+@STATE_OPTION
+@LOCK_TIMEOUT_OPTION
+@connection_options
+def import_(**options: Any) -> None:
+    """Take ADDRESS (contoso/pr.01) under management: write its spec unless one names it, record it.
+
+    \b
+    Examples:
+      reconciler import contoso/pr.07
+      reconciler import contoso/org.bu.00042 --to specs/cases/claim.yaml
+    """
+    sys.exit(commands.run_import(commands.ImportRequest(**options)))
+
+
 def _confirmed() -> bool:
     """Ask on the terminal; only 'yes' approves (Terraform's rule)."""
     if not sys.stdin.isatty():

@@ -6,6 +6,7 @@ click lives here and in `cli.py` only; commands receive plain values
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable
 from pathlib import Path
@@ -106,6 +107,14 @@ def connection_options(func: F) -> F:
     return decorated  # type: ignore[return-value]
 
 
+CHANGED_SINCE_OPTION = click.option(
+    "--changed-since",
+    metavar="REF",
+    help="Only the workspaces whose documents differ from the git revision REF (a branch, tag "
+    "or commit), and those whose document was deleted; the others are not read.",
+)
+
+
 def plan_options(func: Any) -> Any:
     """The options plan and apply share, defined once."""
     options = [
@@ -143,6 +152,7 @@ def plan_options(func: Any) -> Any:
             is_flag=True,
             help="Also close (never delete) managed workspaces the specs no longer hold.",
         ),
+        CHANGED_SINCE_OPTION,
         connection_options,
     ]
     func = _as_request(func)
@@ -166,6 +176,7 @@ def _as_request(func: Any) -> Any:
             "prune",
         )
         request = PlanRequest(*(kwargs.pop(name) for name in shared))
+        request = dataclasses.replace(request, changed_since=kwargs.pop("changed_since"))
         return func(request=request, **kwargs)
 
     return wrapper
@@ -215,6 +226,8 @@ def drift_options(func: Any) -> Any:
             state_path=kwargs.pop("state_path"),
             ignore_files=kwargs.pop("ignore_files"),
             lock_timeout=kwargs.pop("lock_timeout"),
+            adopt=kwargs.pop("adopt"),
+            changed_since=kwargs.pop("changed_since"),
         )
         return func(request=request, **kwargs)
 
@@ -248,6 +261,14 @@ def drift_options(func: Any) -> Any:
             help="Also read acknowledged drift from this file (.reconciler-ignore.yaml beside "
             "the specs is always read); repeatable.",
         ),
+        click.option(
+            "--adopt",
+            is_flag=True,
+            help="Write each drifted value the live workspace holds into its spec file (only "
+            "the lines that differ; acknowledged drift is left), for review with git diff. "
+            "The exit code is still the report's.",
+        ),
+        CHANGED_SINCE_OPTION,
         STATE_OPTION,
         LOCK_TIMEOUT_OPTION,
         connection_options,

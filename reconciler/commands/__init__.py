@@ -5,6 +5,7 @@ modules connect the two, print, and return an `ExitCode`.
 """
 
 from reconciler.commands.drift import DriftRequest, parse_budget, run_drift
+from reconciler.commands.export import ExportRequest, ImportRequest, run_export, run_import
 from reconciler.commands.planning import (
     ApplyRequest,
     PlanRequest,
@@ -24,10 +25,14 @@ from reconciler.commands.validate import run_validate
 __all__ = [
     "ApplyRequest",
     "DriftRequest",
+    "ExportRequest",
+    "ImportRequest",
     "PlanRequest",
     "parse_budget",
     "run_apply",
     "run_drift",
+    "run_export",
+    "run_import",
     "run_plan",
     "run_show",
     "run_state_forget",

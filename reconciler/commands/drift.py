@@ -1,8 +1,11 @@
-"""`drift`: load -> read (within the budget) -> compare -> record the sweep -> render -> deliver.
+"""`drift`: load -> read (within the budget) -> compare -> record the sweep -> render -> deliver
+[-> adopt].
 
-Wiring only: the comparison lives in `engine.drift`. Read-only toward the
-service; the state is written only to remember this sweep's checks, after
-the reads and under the lock, so a run that dies leaves the old record.
+Wiring only: the comparison lives in `engine.drift`, what to adopt in
+`engine.adopt`, the file edits in `spec.edit`. Read-only toward the service;
+the state is written only to remember this sweep's checks, after the reads
+and under the lock, so a run that dies leaves the old record. `--adopt`
+writes spec files, never the service.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ from pathlib import Path
 from reconciler.api.webhook import deliver
 from reconciler.commands.planning import open_clients
 from reconciler.commands.terminal import err, out, progress_bar
+from reconciler.engine.adopt import Adoption, CatalogTypeIds, NotAdopted, adoption_for
 from reconciler.engine.drift import NO_BUDGET, Budget, DriftOptions, DriftRun, check_drift
 from reconciler.engine.state import (
+    State,
     default_state_path,
     load_state,
     refuse_missed_state,
@@ -24,17 +29,24 @@ from reconciler.engine.state import (
 )
 from reconciler.errors import ExitCode, ReconcilerError, SpecError
 from reconciler.model.diagnostics import Diagnostic
-from reconciler.model.drift import DriftReport, Verdict
+from reconciler.model.drift import DriftReport, Verdict, WorkspaceDrift
 from reconciler.render.drift import render_drift_json, render_drift_markdown, render_drift_text
 from reconciler.settings import ConnectionSettings
-from reconciler.spec import load_specs
+from reconciler.spec import WorkspaceSpec, load_specs
+from reconciler.spec.edit import edit_file
 from reconciler.spec.ignore import Acknowledgement, find_ignore_files, load_acknowledgements
+from reconciler.spec.revision import changes_since
 
 _EXIT_CODES = {
     Verdict.ERROR: ExitCode.ERROR,
     Verdict.DRIFT: ExitCode.CHANGES,
     Verdict.UNKNOWN: ExitCode.UNKNOWN,
 }
+ADOPT_ROUNDS = 3
+"""Adopting can show what the first comparison hid: after a manager changed by hand, the
+old manager stays in Members, which the planner's prediction of the manager change back
+covered. So the adopted workspaces are checked again, and what differs still is adopted
+too, this many times at most."""
 _COUNT = re.compile(r"[0-9]+")
 _DURATION = re.compile(r"(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?", re.IGNORECASE)
 
@@ -51,6 +63,10 @@ class DriftRequest:
     state_path: Path | None = None
     ignore_files: tuple[Path, ...] = ()
     lock_timeout: float = 60.0
+    adopt: bool = False
+    changed_since: str | None = None
+    """--changed-since REF: only the documents that differ from the git revision REF."""
+    """Write each unacknowledged difference's live value into its spec file."""
 
 
 def parse_budget(text: str) -> Budget:
@@ -73,7 +89,10 @@ def parse_budget(text: str) -> Budget:
 
 
 def run_drift(request: DriftRequest) -> ExitCode:
-    """`reconciler drift`: 0 in sync, 2 drift, 3 unknown (no drift found), 1 error."""
+    """`reconciler drift`: 0 in sync, 2 drift, 3 unknown (no drift found), 1 error.
+
+    With `adopt` the exit code is still the report's (what was found), whatever was written.
+    """
     specs = load_specs(list(request.paths), request.connection.tenant)
     acknowledgements = _acknowledgements(request)
     state_path = request.state_path or default_state_path(list(request.paths))
@@ -81,15 +100,22 @@ def run_drift(request: DriftRequest) -> ExitCode:
         refuse_missed_state(state_path)
     state = load_state(state_path)
     whole_folders = not any(p.is_file() for p in request.paths)
+    changes = None
+    if request.changed_since is not None:
+        changes = changes_since(
+            request.changed_since, list(request.paths), request.connection.tenant
+        )
     options = DriftOptions(
         api_url=request.connection.api_url,
         now=datetime.now(timezone.utc),
         budget=request.budget,
         acknowledgements=tuple(acknowledgements),
         find_orphans=whole_folders,
+        changes=changes,
     )
+    tenants = [s.tenant for s in specs] + [d.tenant for d in (changes.deleted if changes else ())]
     with (
-        open_clients([s.tenant for s in specs], request.connection) as clients,
+        open_clients(tenants, request.connection) as clients,
         progress_bar("Checking workspaces", clients.values()) as update,
     ):
         run = check_drift(specs, clients, state, options, on_progress=update)
@@ -106,6 +132,12 @@ def run_drift(request: DriftRequest) -> ExitCode:
     if request.output_format != "text":  # the text already ends with its warnings
         for warning in report.warnings:
             err(f"Warning: {warning}")
+    if request.adopt:
+        said = _adopt(request, run.report, specs, state, options)
+        if request.output_format == "text":
+            out("\n" + said, newline=False)
+        else:  # stdout holds the JSON or markdown report alone
+            err(said.rstrip("\n"))
     return _EXIT_CODES.get(report.outcome, ExitCode.OK)
 
 
@@ -173,3 +205,92 @@ def _render(report: DriftReport, output_format: str) -> str:
     if output_format == "markdown":
         return render_drift_markdown(report)
     return render_drift_text(report)
+
+
+def _adopt(
+    request: DriftRequest,
+    report: DriftReport,
+    specs: list[WorkspaceSpec],
+    state: State,
+    options: DriftOptions,
+) -> str:
+    """Write the drifted workspaces' live values into their spec files, check those
+    workspaces again, and adopt what still differs (ADOPT_ROUNDS at most)."""
+    latest: dict[str, Adoption] = {}
+    refused: dict[str, str] = {}
+    written: list[str] = []
+    checked = report.workspaces
+    with open_clients([s.tenant for s in specs], request.connection) as clients:
+        type_ids = CatalogTypeIds(clients)
+        for rounds in range(ADOPT_ROUNDS + 1):
+            by_address = {s.address: s for s in specs}
+            for workspace in checked:
+                latest.pop(workspace.address, None)  # this check is the news about it
+                if rounds and workspace.verdict in (Verdict.UNKNOWN, Verdict.ERROR):
+                    latest[workspace.address] = _unconfirmed(workspace)
+                    continue
+                adoption = adoption_for(workspace, by_address.get(workspace.address), type_ids)
+                if adoption is not None:
+                    latest[workspace.address] = adoption
+            todo = [a for a in latest.values() if a.edits and a.address not in refused]
+            if not todo or rounds == ADOPT_ROUNDS:
+                break
+            done = _write(todo, refused, written)
+            if not done:
+                break
+            specs = load_specs(list(request.paths), request.connection.tenant)
+            again = [s for s in specs if s.address in done]
+            recheck = replace(options, budget=NO_BUDGET, find_orphans=False)
+            checked = check_drift(again, clients, state, recheck).report.workspaces
+    return _adoption_text(written, latest, refused)
+
+
+def _unconfirmed(workspace: WorkspaceDrift) -> Adoption:
+    """A workspace whose edits were written but whose check again could not be made."""
+    reason = f"written, but the check again could not confirm it: {workspace.reason}"
+    return Adoption(
+        workspace.address,
+        workspace.file,
+        workspace.line,
+        not_adopted=(NotAdopted("workspace", reason),),
+    )
+
+
+def _write(todo: list[Adoption], refused: dict[str, str], written: list[str]) -> set[str]:
+    """Edit each file once for all its workspaces; the addresses whose edits were written."""
+    by_file: dict[str, list[Adoption]] = {}
+    for adoption in todo:
+        by_file.setdefault(str(adoption.file), []).append(adoption)
+    done: set[str] = set()
+    for file, adoptions in by_file.items():
+        try:
+            result = edit_file(Path(file), [a.document_edits() for a in adoptions], file)
+            reasons = dict(result.refused)
+        except ReconcilerError as exc:
+            reasons = {a.line: str(exc) for a in adoptions if a.line is not None}
+        for adoption in adoptions:
+            if adoption.line in reasons:
+                refused[adoption.address] = reasons[adoption.line]
+                continue
+            done.add(adoption.address)
+            written += [f"{file}: {adoption.address}: {edit}" for edit in adoption.edits]
+    return done
+
+
+def _adoption_text(written: list[str], latest: dict[str, Adoption], refused: dict[str, str]) -> str:
+    """What was written, one line per edit, then what was not and why."""
+    left: list[str] = []
+    for address, adoption in sorted(latest.items()):
+        where = f"{adoption.file}: " if adoption.file else ""
+        left += [f"{where}{address}: {n}" for n in adoption.not_adopted]
+        if address in refused:
+            edits = ", ".join(str(e) for e in adoption.edits)
+            left.append(f"{where}{address}: {edits}: not written: {refused[address]}")
+        elif adoption.edits:
+            edits = ", ".join(str(e) for e in adoption.edits)
+            left.append(f"{where}{address}: {edits}: still differs after {ADOPT_ROUNDS} rounds")
+    lines = [f"Adopted {len(written)} change(s) into the spec files; review them, then commit:"]
+    lines = lines + written if written else ["Nothing adopted: no spec file was changed."]
+    if left:
+        lines += [f"Not adopted ({len(left)}):", *left]
+    return "\n".join(lines) + "\n"

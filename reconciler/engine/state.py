@@ -133,8 +133,12 @@ class State:
         if self.tenant(tenant).pending.pop(key_key(key), None) is not None:
             self.save()
 
-    def record(self, tenant: str, key: str, workspace_id: str) -> None:
-        """Remember a created (or adopted) workspace's id, and write the file at once."""
+    def record(self, tenant: str, key: str, workspace_id: str, *, manage: bool = True) -> None:
+        """Remember a created (or adopted) workspace's id, and write the file at once.
+
+        `manage=False` (export) records the key alone: the workspace joins the
+        managed set when an apply finds it in the specs, not before.
+        """
         entry = self.tenant(tenant)
         known = entry.keys.get(key_key(key))
         if known is not None and not same_workspace_id(known, workspace_id):
@@ -144,7 +148,8 @@ class State:
             )
         entry.keys[key_key(key)] = workspace_id
         entry.pending.pop(key_key(key), None)
-        entry.managed.add(workspace_id)
+        if manage:
+            entry.managed.add(workspace_id)
         self.save()
 
     def description_digest(self, tenant: str, workspace_id: str) -> str | None:

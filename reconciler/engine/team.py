@@ -99,12 +99,27 @@ def desired_groups(
     desired: dict[str, list[tuple[str, str | None]]] = {}
     for group in order:
         wanted: list[tuple[str, str | None]] = [(m, None) for m in listed[group]]
-        if group in (owner, MEMBERS):
-            wanted.append((manager, "implied by the manager"))
-        if group == MEMBERS:
-            wanted += [(m, f"implied by {owner}") for m in owners]
+        wanted += implied_members(group, provisioning, manager, owners)
         desired[group] = _distinct(wanted)
     return desired
+
+
+def implied_members(
+    group: str, provisioning: str, manager: str, owners: list[str]
+) -> list[tuple[str, str]]:
+    """Who the service puts in `group` by itself, and why: (member, reason).
+
+    The manager is in the owner group and Members; the owner group's members
+    are in Members. The planner adds them to a listed group; export leaves
+    them out of the files it writes, as a person would.
+    """
+    owner = OWNER_GROUP[provisioning]
+    implied: list[tuple[str, str]] = []
+    if group in (owner, MEMBERS):
+        implied.append((manager, "implied by the manager"))
+    if group == MEMBERS:
+        implied += [(m, f"implied by {owner}") for m in owners]
+    return implied
 
 
 def _distinct(members: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
