@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: install test lint demo bench clean emulator mutation
 
@@ -14,8 +15,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest -n 2 -q
+
+# The HTML access report is tested in Debian's headless Chromium (driven by Playwright,
+# no browser download); installed here when missing, as root on a fresh Debian machine.
+$(CHROMIUM):
+	DEBIAN_FRONTEND=noninteractive apt-get update && \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
 
 lint: $(STAMP)
 	$(BIN)/ruff check reconciler tests bench
@@ -36,6 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/plan_bench.py --workspaces 100 1000 2000 10000
 	$(BIN)/python bench/plan_bench.py --workspaces 2000 --rate-limit 1000/5
 	$(BIN)/python bench/plan_bench.py --workspaces 120 --rate-limit 100/60
+	$(BIN)/python bench/changed_since_bench.py --workspaces 1000
 
 # Mutation testing of reconciler/engine, reconciler/api/wire and reconciler/identity.py
 # (long; not part of `make test`). Options: make mutation MUTATION_ARGS="--fast-only --limit 200"

@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from reconciler import __version__, commands
+from reconciler.cli_audit import audit
 from reconciler.cli_options import (
     LOCK_TIMEOUT_OPTION,
     STATE_OPTION,
@@ -404,6 +405,9 @@ def emulator_serve(**options: object) -> None:
             f"the emulator needs its extra: pip install 'reconciler[emulator]' ({exc})"
         ) from exc
     serve_forever(**options)  # type: ignore[arg-type]
+
+
+cli.add_command(audit)
 
 
 def main() -> None:

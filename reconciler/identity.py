@@ -75,3 +75,34 @@ def has_prefix(workspace_id: str, prefix: str) -> bool:
 def is_ad_group(member: str) -> bool:
     """Accounts are emails; anything else names an AD group."""
     return "@" not in member
+
+
+def name_key(name: str) -> str:
+    """Workspace names as people tell them apart: without case, runs of blanks as one."""
+    return " ".join(fold(name).split())
+
+
+def name_skeleton(name: str) -> str:
+    """A name's letters and digits only, without case: near-duplicate names share it."""
+    return "".join(ch for ch in fold(name) if ch.isalnum())
+
+
+def email_domain(email: str) -> str:
+    """The domain of an email without case (after the last '@'); "" for an AD group."""
+    return account_key(email).rpartition("@")[2] if "@" in email else ""
+
+
+def in_domains(email: str, domains: tuple[str, ...]) -> bool:
+    """The email's domain is one of `domains`; "*.contoso.com" stands for its subdomains."""
+    domain = email_domain(email)
+    for written in map(fold, domains):
+        if written.startswith("*.") and domain.endswith(written[1:]):
+            return True
+        if domain == written:
+            return True
+    return False
+
+
+def is_external_guest(email: str) -> bool:
+    """An Entra ID B2B guest's address: its local part carries #EXT# (any case)."""
+    return "#ext#" in account_key(email)

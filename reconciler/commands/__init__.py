@@ -4,6 +4,7 @@ No click and no decisions here: the CLI parses, the engine decides, these
 modules connect the two, print, and return an `ExitCode`.
 """
 
+from reconciler.commands.audit import AuditRequest, run_audit
 from reconciler.commands.drift import DriftRequest, parse_budget, run_drift
 from reconciler.commands.export import ExportRequest, ImportRequest, run_export, run_import
 from reconciler.commands.planning import (
@@ -24,12 +25,14 @@ from reconciler.commands.validate import run_validate
 
 __all__ = [
     "ApplyRequest",
+    "AuditRequest",
     "DriftRequest",
     "ExportRequest",
     "ImportRequest",
     "PlanRequest",
     "parse_budget",
     "run_apply",
+    "run_audit",
     "run_drift",
     "run_export",
     "run_import",
