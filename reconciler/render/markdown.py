@@ -56,16 +56,27 @@ _CELL_MAX = 160
 """A table cell longer than this is cut: the details hold the rest."""
 
 
+_LINK = re.compile(r"[\[\]]")
+_MENTION = re.compile(r"(?<![\w@])@(?=[\w-])")
+
+
 def _text(value: str) -> str:
-    """Plain markdown text from untrusted input: one line, no HTML."""
-    return html.escape(clean(value), quote=False)
+    """Plain markdown text from untrusted input: one line, no HTML, no link, no mention.
+
+    A workspace named `[pay here](https://...)` must not become a link in a
+    PR comment, nor `@org/team` a notification: brackets are escaped, and a
+    word-initial `@` gets a zero-width space (emails such as ana@xyz.com stay).
+    """
+    # Backslashes first: a name's own `\` must not escape the bracket escapes that follow.
+    escaped = html.escape(clean(value), quote=False).replace("\\", "\\\\")
+    return _MENTION.sub("@\u200b", _LINK.sub(lambda m: "\\" + m.group(), escaped))
 
 
 def _cell(value: str) -> str:
     """A table cell: `_text`, plus the two characters that break a GFM row."""
     if len(value) > _CELL_MAX:
         value = value[: _CELL_MAX - 1] + "…"
-    return _text(value).replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
+    return _text(value).replace("|", "\\|").replace("`", "\\`")
 
 
 def _code(value: str) -> str:

@@ -5,7 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+import pytest
+from markdown_it import MarkdownIt
+
 from reconciler.engine.calls import api_call
+from reconciler.model.diagnostics import Diagnostic
 from reconciler.model.operations import PersonRef, UpdateTeam, UpdateWorkspace
 from reconciler.model.plan import Action, FieldChange, FieldOp, WorkspacePlan
 from reconciler.render import render_markdown
@@ -150,6 +154,30 @@ def test_html_and_fences_from_specs_cannot_break_the_layout() -> None:
     assert "<summary>contoso/&lt;/details&gt; — update</summary>" in out
     assert "| contoso/&lt;/details&gt; (&lt;b&gt;x&lt;/b&gt;) | update |" in out
     assert '`````diff\n- name: "```"\n+ name: "````"\n`````' in out
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "[pay here](https://evil.example)",
+        "\\[pay here](https://evil.example)",
+        "![x](https://evil.example/p.png)",
+        "[x]: https://evil.example",
+    ],
+)
+def test_a_name_never_becomes_a_link_or_a_mention(name: str) -> None:
+    odd = replace(CREATE, name=f"{name} @octocat @org/team")
+    problem = Diagnostic.warning(f"workspace {name} @octocat needs a look")
+    out = render_markdown(plan(replace(odd, problems=(problem,))))
+    rendered = MarkdownIt("commonmark").enable("table").render(out)
+    assert "<a " not in rendered and "<img" not in rendered
+    assert "@octocat" not in out and "@org/team" not in out
+    assert "@\u200boctocat" in out
+
+
+def test_emails_keep_their_at_sign() -> None:
+    odd = replace(CREATE, name="mail ana@xyz.com")
+    assert "ana@xyz.com" in render_markdown(plan(odd))
 
 
 def test_a_huge_plan_stays_under_the_limit_and_says_what_was_left_out() -> None:
