@@ -97,7 +97,7 @@ def run_drift(request: DriftRequest) -> ExitCode:
     acknowledgements = _acknowledgements(request)
     state_path = request.state_path or default_state_path(list(request.paths))
     if request.state_path is None:
-        refuse_missed_state(state_path)
+        refuse_missed_state(state_path, request.paths)
     state = load_state(state_path)
     whole_folders = not any(p.is_file() for p in request.paths)
     changes = None

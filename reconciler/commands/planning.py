@@ -96,7 +96,7 @@ def build_plan(request: PlanRequest) -> tuple[Plan, State]:
         )
     state_path = request.resolved_state_path()
     if request.state_path is None:
-        refuse_missed_state(state_path)
+        refuse_missed_state(state_path, request.paths)
     state = load_state(state_path)
     changes = None
     if request.changed_since is not None:

@@ -61,8 +61,23 @@ def default_state_path(spec_paths: list[Path]) -> Path:
     return Path(os.path.commonpath(folders)) / DEFAULT_NAME
 
 
-def refuse_missed_state(default: Path) -> None:
-    """No state file by default here, but one in a folder above: a subset of the specs was given."""
+def refuse_missed_state(default: Path, spec_paths: Iterable[Path] = ()) -> None:
+    """Refuse when the state these specs need is probably another file than `default`.
+
+    A state file inside the spec folders (an export into a subfolder wrote
+    it there) holds keys a plan of the whole folder would not see: it would
+    create those workspaces again. And with no state file here but one in a
+    folder above, a subset of the specs was given.
+    """
+    for path in spec_paths:
+        for stray in _states_below(path):
+            if stray.resolve() != default.resolve():
+                raise StateError(
+                    f"there is a state file at {stray}, inside these specs, but this run uses "
+                    f"{default}: keys recorded there would be missed and their workspaces "
+                    f"created again. Merge it into {default} (or pass --state {stray} if that "
+                    "is the one), then remove it."
+                )
     if default.exists():
         return
     for folder in default.parent.parent.resolve().parents:
@@ -73,6 +88,17 @@ def refuse_missed_state(default: Path) -> None:
                 f"probably part of a larger set. Pass --state {candidate} (or run on the folder "
                 "that holds all the specs), so nothing is created twice."
             )
+
+
+def _states_below(path: Path) -> Iterable[Path]:
+    """`.reconciler/state.json` files in the folders under `path` (not `.git`)."""
+    if not path.is_dir():
+        return
+    for folder, names, _ in os.walk(path):
+        names[:] = [n for n in names if n != ".git"]
+        candidate = Path(folder) / DEFAULT_NAME
+        if Path(folder) != path and candidate.is_file():
+            yield candidate
 
 
 @dataclass

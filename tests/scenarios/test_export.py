@@ -277,3 +277,24 @@ def test_a_tenant_the_token_cannot_read_is_one_clear_error(workspace: Workspace)
     missing = workspace.run("export", "example", "--output-dir", "-", without=("SEAMLESS_TENANT",))
     assert missing.exit_code == 1
     assert "give the workspaces' tenant with --tenant" in missing.stderr
+
+
+def test_keys_exported_into_a_subfolder_are_never_missed_by_a_plan_of_the_whole(
+    workspace: Workspace,
+) -> None:
+    """The export's state lands in the subfolder; a plan of the enclosing folder must not create
+    those workspaces again without it: it refuses and names the file."""
+    make_every_kind(workspace.emulator)
+    imported = workspace.specs / "imported"
+    result = workspace.run(
+        "export", "--tenant", "contoso", "--output-dir", str(imported), "org.bu.00001",
+        without=("SEAMLESS_STATE",),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    stray = imported / ".reconciler" / "state.json"
+    assert json.loads(stray.read_text())["tenants"]["contoso"]["keys"]
+    workspace.emulator.control("DELETE", "requests")
+    planned = workspace.run("plan", str(workspace.specs), without=("SEAMLESS_STATE",))
+    assert planned.exit_code == 1
+    assert f"there is a state file at {stray}, inside these specs" in planned.stderr
+    assert workspace.writes() == []
