@@ -10,6 +10,8 @@ connection.
 from __future__ import annotations
 
 import os
+import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,6 +31,7 @@ from reconciler.render.access import (
     render_access_markdown,
 )
 from reconciler.render.audit import (
+    SourceRoot,
     outcome_sentence,
     render_audit_json,
     render_audit_markdown,
@@ -71,7 +74,7 @@ def run_audit(request: AuditRequest) -> ExitCode:
     acknowledged = scan_acknowledgements(find_ignore_files(list(request.paths)))
     today = datetime.now(timezone.utc).date()
     report = audit(specs, policy, today, request.fail_on, acknowledged)
-    out(_render_audit(report, request.output_format), newline=False)
+    out(_render_audit(report, request), newline=False)
     if request.output_format != "text":  # the text says it already, for machines on stderr
         err(outcome_sentence(report))
     return ExitCode.ERROR if report.failed else ExitCode.OK
@@ -118,14 +121,50 @@ def _access(request: AuditRequest, specs: list[WorkspaceSpec], policy: Policy) -
         return access_from_live(specs, state, clients, connection.api_url, on_progress=update)
 
 
-def _render_audit(report: AuditReport, output_format: str) -> str:
+def _render_audit(report: AuditReport, request: AuditRequest) -> str:
+    output_format = request.output_format
     if output_format == "json":
         return render_audit_json(report)
     if output_format == "sarif":
-        return render_audit_sarif(report, __version__, base=os.getcwd())
+        return render_audit_sarif(report, __version__, _source_root(report, request.paths))
     if output_format == "markdown":
         return render_audit_markdown(report)
     return render_audit_text(report)
+
+
+def _source_root(report: AuditReport, paths: Sequence[Path]) -> SourceRoot:
+    """Where SARIF URIs start: the git work tree of the specs, else the current folder.
+
+    Asked once per run. Each finding's file gets its absolute path here (its
+    folder's links resolved, as git reports the root), so the renderer stays pure.
+    """
+    top = _git_toplevel(paths[0] if paths else Path.cwd())
+    files = {f.file: _absolute(f.file) for f in report.findings if f.file is not None}
+    if top is not None:
+        return SourceRoot(top, True, files)
+    return SourceRoot(os.path.realpath(os.getcwd()), False, files)
+
+
+def _git_toplevel(path: Path) -> str | None:
+    """`git rev-parse --show-toplevel` for `path`; None outside a work tree or without git."""
+    folder = path if path.is_dir() else path.parent
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(folder), "rev-parse", "--show-toplevel"],
+            capture_output=True,
+            check=False,
+            timeout=30,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    top = done.stdout.decode("utf-8", "replace").strip()
+    return os.path.realpath(top) if done.returncode == 0 and top else None
+
+
+def _absolute(file: str) -> str:
+    """`file`'s absolute path, its folder's links resolved (the file's own link kept)."""
+    absolute = os.path.abspath(file)
+    return os.path.join(os.path.realpath(os.path.dirname(absolute)), os.path.basename(absolute))
 
 
 def _render_access(report: AccessReport, output_format: str) -> str:

@@ -13,6 +13,7 @@ a member there because the service's rule puts it there is marked implied.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -35,6 +36,23 @@ from reconciler.spec.policy import Policy, TypePolicy
 
 _GROUP_ORDER = ("Managers", "Owners", "Members", "Visitors", "manager", "deputy")
 _LIFE_CYCLES = {0: "active", 1: "closed"}
+_DIGITS = re.compile("([0-9]+)")
+
+NaturalKey = tuple[tuple[tuple[str, int], ...], str]
+
+
+def natural_key(text: str) -> NaturalKey:
+    """Runs of digits compare as numbers: pr.9 < pr.10 < pr.100, as the HTML page sorts.
+
+    The one order of the report's rows and workspaces, so CSV, JSON, markdown
+    and the HTML page list them alike. Pass an identity's folded form
+    (`workspace_id_key`, ...); the text itself breaks ties (pr.01 and pr.1).
+    """
+    parts = _DIGITS.split(text)  # text, digits, text, ..., text: always an odd count
+    pairs = tuple(
+        (parts[i], int(parts[i + 1]) if i + 1 < len(parts) else -1) for i in range(0, len(parts), 2)
+    )
+    return pairs, text
 
 
 def type_policy(spec: WorkspaceSpec, policy: Policy) -> TypePolicy:
@@ -75,7 +93,7 @@ def access_from_specs(specs: Sequence[WorkspaceSpec], policy: Policy) -> AccessR
                 f"no Managers, Owners or Visitors, and the policy's workspaceTypes has no "
                 f"'{spec.workspace_type}'): the manager's seat in the owner group is not shown"
             )
-    return AccessReport("specs", _sorted(rows), tuple(workspaces), notes=tuple(notes))
+    return AccessReport("specs", _sorted(rows), _in_order(workspaces), notes=tuple(notes))
 
 
 def spec_rows(spec: WorkspaceSpec, provisioning: str | None) -> list[AccessRow]:
@@ -186,7 +204,7 @@ def access_from_live(
         workspace, more = _live_workspace(target, live, catalog)
         workspaces.append(workspace)
         rows += more
-    return AccessReport("live", _sorted(rows), tuple(workspaces), api_url, tuple(notes))
+    return AccessReport("live", _sorted(rows), _in_order(workspaces), api_url, tuple(notes))
 
 
 def _catalogs(clients: Mapping[str, SeamlessClient]) -> tuple[dict[str, Catalog], list[str]]:
@@ -322,6 +340,19 @@ def _sorted(rows: list[AccessRow]) -> tuple[AccessRow, ...]:
     return tuple(sorted(same, key=_row_order))
 
 
+def _in_order(workspaces: list[WorkspaceAccess]) -> tuple[WorkspaceAccess, ...]:
+    """By tenant, then address, as the rows are."""
+    return tuple(
+        sorted(
+            workspaces,
+            key=lambda w: (
+                natural_key(tenant_key(w.tenant)),
+                natural_key(workspace_id_key(w.address)),
+            ),
+        )
+    )
+
+
 def _respelled(row: AccessRow, principal: str) -> AccessRow:
     if row.principal == principal:
         return row
@@ -340,13 +371,15 @@ def _respelled(row: AccessRow, principal: str) -> AccessRow:
     )
 
 
-def _row_order(row: AccessRow) -> tuple[str, bool, str, str, int, str]:
+def _row_order(
+    row: AccessRow,
+) -> tuple[NaturalKey, bool, NaturalKey, NaturalKey, int, str]:
     rank = _GROUP_ORDER.index(row.group) if row.group in _GROUP_ORDER else 3
     return (
-        tenant_key(row.tenant),
+        natural_key(tenant_key(row.tenant)),
         row.kind == "ad-group",
-        account_key(row.principal),
-        workspace_id_key(row.workspace),
+        natural_key(account_key(row.principal)),
+        natural_key(workspace_id_key(row.workspace)),
         rank,
         row.group,
     )
@@ -355,6 +388,7 @@ def _row_order(row: AccessRow) -> tuple[str, bool, str, str, int, str]:
 __all__ = [
     "access_from_live",
     "access_from_specs",
+    "natural_key",
     "provisioning_of",
     "spec_rows",
     "type_policy",

@@ -317,7 +317,7 @@ def acknowledgements(context: RuleContext) -> Iterator[Finding]:
             entry.workspace,
             entry.file,
             entry.line,
-            1,
+            entry.column,
             f"ack:{entry.path}:{entry.member or ''}",
         )
     for gap in scan.owner_gaps:

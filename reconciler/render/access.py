@@ -133,6 +133,7 @@ def _membership_text(row: AccessRow) -> str:
 
 
 def _cell(value: str) -> str:
+    """A code span for a table cell: `\\|` keeps a `|` from splitting the row (only there)."""
     return _code(value).replace("|", "\\|")
 
 
@@ -162,7 +163,7 @@ def _markdown_lines(report: AccessReport) -> Iterator[str]:
     yield "#### By workspace"
     for place in report.workspaces:
         yield ""
-        title = f"{_cell(place.address)} {_cell(place.name)} ({place.life_cycle})"
+        title = f"{_code(place.address)} {_code(place.name)} ({place.life_cycle})"
         yield f"- {title}"
         if place.error:
             yield f"  - not read: {_code(place.error)}"

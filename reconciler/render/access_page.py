@@ -4,8 +4,8 @@ Kept apart from render/access.py so the page's behaviour reads as one piece.
 The script only reads the table the page already holds: a click on a column
 header sorts its rows (numbers as numbers, "a2" before "a10"), a second click
 reverses them, and `aria-sort` says which; typing in the filter hides the
-rows that do not hold every word typed (without case). No data reaches the
-script except through the DOM, and it adds no HTML.
+rows that do not hold every word typed (without case), each word within one
+cell. No data reaches the script except through the DOM, and it adds no HTML.
 """
 
 from __future__ import annotations
@@ -68,10 +68,17 @@ SCRIPT = r"""
     shown.textContent = visible + " of " + total + " rows";
   }
 
+  function rowText(row) {
+    // One line per cell: a word typed never matches across two cells.
+    var texts = [];
+    for (var i = 0; i < row.cells.length; i++) { texts.push(row.cells[i].textContent); }
+    return texts.join("\n").toLowerCase();
+  }
+
   function applyFilter() {
     var words = filter.value.toLowerCase().split(/\s+/).filter(Boolean);
     for (var i = 0; i < body.rows.length; i++) {
-      var text = body.rows[i].textContent.toLowerCase();
+      var text = rowText(body.rows[i]);
       body.rows[i].hidden = !words.every(function (word) { return text.indexOf(word) !== -1; });
     }
     count();

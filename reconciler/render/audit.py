@@ -1,18 +1,22 @@
 """Renderings of an AuditReport: text (file:line lines), JSON, SARIF 2.1.0 and markdown.
 
-Pure: they read only the report. Text lines have the `file:line:column:`
-form editors and CI problem matchers understand. SARIF is what GitHub code
-scanning and Azure DevOps' SARIF viewer annotate pull requests from: one
-result per finding, its rule id, level and the line of the offending value,
-a fingerprint of what the finding is about (not where), and waived findings
-as suppressed results with the exception's reason.
+Pure: they read only the report (and the SARIF root passed in). Text lines
+have the `file:line:column:` form editors and CI problem matchers understand.
+SARIF is what GitHub code scanning and Azure DevOps' SARIF viewer annotate
+pull requests from: one result per finding, its rule id, level and the line
+of the offending value (its file relative to the git work tree's root,
+%SRCROOT%, which the caller finds), a fingerprint of what the finding is
+about (not where), and waived findings as suppressed results, at the level
+in force, with the exception's reason.
 """
 
 from __future__ import annotations
 
 import json
 import posixpath
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
@@ -94,23 +98,89 @@ def render_audit_json(report: AuditReport) -> str:
 # --- SARIF 2.1.0 --------------------------------------------------------------------------
 
 
-def artifact_uri(file: str, base: str | None) -> str:
-    """A file as a URI relative to the repository (`base`), '/' separated and %-encoded.
+SRCROOT = "%SRCROOT%"
+"""The SARIF URI base id of the repository's root (SARIF 2.1.0 §3.4.4, §3.14.14)."""
 
-    An absolute path under `base` becomes relative to it; a relative path is
-    kept (it is relative to where the audit ran, the repository's root in CI).
+
+@dataclass(frozen=True)
+class SourceRoot:
+    """What SARIF URIs are relative to: found once per run by the command layer.
+
+    `path` is the root of the git work tree that holds the specs (`git
+    rev-parse --show-toplevel`), or the current folder when they are in none
+    (`git` False). `files` maps each finding's file, as the report names it,
+    to its absolute path, so this module reads no file system and no cwd.
     """
-    path = file.replace("\\", "/")
-    if base is not None and posixpath.isabs(path):
-        root = base.replace("\\", "/").rstrip("/") + "/"
-        if path.startswith(root):
-            path = path[len(root) :]
-    path = posixpath.normpath(path) if path else path
-    return quote(path, safe="/-._~")
+
+    path: str
+    git: bool
+    files: Mapping[str, str] = field(default_factory=dict)
 
 
-def render_audit_sarif(report: AuditReport, version: str, base: str | None = None) -> str:
-    """A SARIF 2.1.0 log with one run, for GitHub code scanning and Azure DevOps."""
+def _posix(path: str) -> str:
+    return posixpath.normpath(path.replace("\\", "/")) if path else path
+
+
+def _file_uri(absolute: str, *, folder: bool = False) -> str:
+    """An absolute path as a `file://` URI (a drive letter kept: file:///C:/x)."""
+    path = _posix(absolute)
+    path = path if path.startswith("/") else "/" + path
+    if folder and not path.endswith("/"):
+        path += "/"
+    return "file://" + quote(path, safe="/:-._~")
+
+
+def _under(path: str, root: str) -> str | None:
+    """`path` relative to `root` ('/' separated), or None when it is not inside it."""
+    top = _posix(root).rstrip("/") + "/"
+    return path[len(top) :] if path.startswith(top) else None
+
+
+def artifact_location(file: str, root: SourceRoot | None) -> dict[str, str]:
+    """A file as a SARIF artifactLocation: relative to %SRCROOT% when inside it.
+
+    A file outside the root (or with no absolute path known) is an absolute
+    `file://` URI; without a root, a relative path is kept as written.
+    """
+    absolute = root.files.get(file) if root is not None else None
+    if root is None or absolute is None:
+        path = _posix(file)
+        if posixpath.isabs(path) or re.match(r"[A-Za-z]:/", path):
+            return {"uri": _file_uri(path)}
+        return {"uri": quote(path, safe="/-._~")}
+    relative = _under(_posix(absolute), root.path)
+    if relative is None:
+        return {"uri": _file_uri(absolute)}
+    return {"uri": quote(relative, safe="/-._~"), "uriBaseId": SRCROOT}
+
+
+def _location_notes(report: AuditReport, root: SourceRoot | None) -> list[str]:
+    """Why some URIs are not relative to the repository, when they are not."""
+    if root is None:
+        return []
+    files = sorted({f.file for f in report.findings if f.file is not None})
+    outside = [f for f in files if "uriBaseId" not in artifact_location(f, root)]
+    notes = []
+    if not root.git:
+        notes.append(
+            f"the specs are in no git work tree: %SRCROOT% is the current folder, {root.path}"
+        )
+    if outside:
+        where = "the git work tree" if root.git else "the current folder"
+        notes.append(
+            f"{plural(len(outside), 'file')} outside {where} {root.path} "
+            f"{'has' if len(outside) == 1 else 'have'} an absolute file:// URI, which code "
+            f"scanning cannot place in the repository: {', '.join(outside)}"
+        )
+    return notes
+
+
+def render_audit_sarif(report: AuditReport, version: str, root: SourceRoot | None = None) -> str:
+    """A SARIF 2.1.0 log with one run, for GitHub code scanning and Azure DevOps.
+
+    `root` (the git work tree's root, found by the caller) makes each URI
+    repository-relative, with `uriBaseId` %SRCROOT%, wherever the audit ran.
+    """
     index = {rule.id: number for number, rule in enumerate(RULES)}
     settings = {s.rule: s for s in report.rules}
     driver = {
@@ -121,19 +191,31 @@ def render_audit_sarif(report: AuditReport, version: str, base: str | None = Non
         "informationUri": INFORMATION_URI,
         "rules": [_sarif_rule(rule.id, settings) for rule in RULES],
     }
-    run: dict[str, Any] = {
-        "tool": {"driver": driver},
+    invocation: dict[str, Any] = {
+        "executionSuccessful": True,
+        "toolConfigurationNotifications": [
+            {"level": "note", "message": {"text": note}} for note in report.notes
+        ],
+    }
+    located = _location_notes(report, root)
+    if located:
+        invocation["toolExecutionNotifications"] = [
+            {"level": "note", "message": {"text": note}} for note in located
+        ]
+    run: dict[str, Any] = {"tool": {"driver": driver}}
+    if root is not None:
+        what = "git work tree" if root.git else "current folder (no git work tree)"
+        run["originalUriBaseIds"] = {
+            SRCROOT: {
+                "uri": _file_uri(root.path, folder=True),
+                "description": {"text": f"The root of the {what} the audit ran on."},
+            }
+        }
+    run |= {
         "automationDetails": {"id": "reconciler/audit/"},
         "columnKind": "unicodeCodePoints",
-        "results": [_sarif_result(f, index[f.rule], base) for f in report.findings],
-        "invocations": [
-            {
-                "executionSuccessful": True,
-                "toolConfigurationNotifications": [
-                    {"level": "note", "message": {"text": note}} for note in report.notes
-                ],
-            }
-        ],
+        "results": [_sarif_result(f, index[f.rule], settings, root) for f in report.findings],
+        "invocations": [invocation],
     }
     log = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
@@ -157,10 +239,15 @@ def _sarif_rule(rule_id: str, settings: dict[str, RuleSetting]) -> dict[str, Any
     }
 
 
-def _sarif_result(finding: Finding, rule_index: int, base: str | None) -> dict[str, Any]:
+def _sarif_result(
+    finding: Finding, rule_index: int, settings: dict[str, RuleSetting], root: SourceRoot | None
+) -> dict[str, Any]:
     level = finding.level
-    if level is Level.OFF:  # waived: reported at its rule's level, as suppressed
-        level = next(r.level for r in RULES if r.id == finding.rule)
+    if level is Level.OFF:  # waived: reported at the level the policy sets, as suppressed
+        setting = settings.get(finding.rule)
+        level = setting.level if setting is not None else Level.OFF
+        if level is Level.OFF:
+            level = next(r.level for r in RULES if r.id == finding.rule)
     result: dict[str, Any] = {
         "ruleId": finding.rule,
         "ruleIndex": rule_index,
@@ -169,7 +256,7 @@ def _sarif_result(finding: Finding, rule_index: int, base: str | None) -> dict[s
         "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
     }
     if finding.file is not None:
-        physical: dict[str, Any] = {"artifactLocation": {"uri": artifact_uri(finding.file, base)}}
+        physical: dict[str, Any] = {"artifactLocation": artifact_location(finding.file, root)}
         if finding.line is not None:
             physical["region"] = {"startLine": finding.line, "startColumn": finding.column or 1}
         result["locations"] = [{"physicalLocation": physical}]
@@ -247,7 +334,9 @@ def render_audit_markdown(report: AuditReport, *, max_chars: int = 65_000) -> st
 
 __all__ = [
     "AUDIT_MARKER",
-    "artifact_uri",
+    "SRCROOT",
+    "SourceRoot",
+    "artifact_location",
     "render_audit_json",
     "render_audit_markdown",
     "render_audit_sarif",

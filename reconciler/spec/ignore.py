@@ -20,7 +20,7 @@ import calendar
 import datetime
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any, cast
@@ -55,6 +55,8 @@ class Acknowledgement:
     file: str
     line: int
     """1-based line of the entry (its first key)."""
+    column: int = field(default=1, compare=False)
+    """1-based column of the entry's first key (a position only: not compared)."""
 
     def expired(self, today: datetime.date) -> bool:
         """True from the day after `expires` on; pass today's UTC date.
@@ -183,6 +185,7 @@ def _entry(
     item: dict[str, JSON], document: Document, index: int, expires: datetime.date
 ) -> Acknowledgement:
     """One valid item as an Acknowledgement."""
+    where = document.where(f"/acknowledgements/{index}")
     return Acknowledgement(
         workspace=_text(item, "workspace"),
         path=_text(item, "path"),
@@ -191,7 +194,8 @@ def _entry(
         owner=_text(item, "owner"),
         expires=expires,
         file=document.start.file,
-        line=document.where(f"/acknowledgements/{index}").line,
+        line=where.line,
+        column=where.column,
     )
 
 

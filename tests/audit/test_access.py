@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from reconciler.engine.access import access_from_specs
+from reconciler.engine.access import access_from_specs, natural_key
 from reconciler.model.audit import ACCESS_FORMAT_VERSION, AccessReport
 from reconciler.render.access import CSV_COLUMNS, render_access_csv
 from reconciler.spec import load_specs
@@ -242,3 +242,56 @@ def test_unknown_provisioning_is_said_not_guessed(tree: Tree) -> None:
         ("Members", "implied by the manager"),
         ("manager", "role"),
     ]
+
+
+def numbered(*numbers: int) -> str:
+    """Workspaces pr.N, each with ana in Members (written in the order given)."""
+    return "---\n".join(
+        f"kind: Workspace\ntenant: contoso\nworkspaceId: pr.{n}\nname: P{n}\n"
+        "organizationUnit: Star Unit\nworkspaceType: Project\nmanager: marko@xyz.com\n"
+        "team:\n  Members: [ana@xyz.com]\n"
+        for n in numbers
+    )
+
+
+def test_every_format_lists_numbered_workspaces_in_number_order(tree: Tree) -> None:
+    tree.write("a.yaml", numbered(100, 9, 10))
+    order = ["contoso/pr.9", "contoso/pr.10", "contoso/pr.100"]
+    rows = csv_rows(tree.run("--access", "specs").stdout)
+    assert [r["workspace"] for r in rows if r["account"] == "ana@xyz.com"] == order
+    data = json.loads(tree.run("--access", "specs", "--format", "json").stdout)
+    assert [m["workspace"] for m in data["accounts"][0]["memberships"]] == order
+    assert [w["address"] for w in data["workspaces"]] == order
+    lines = tree.run("--access", "specs", "--format", "markdown").stdout.splitlines()
+    by_account = [line.split(" | ")[2] for line in lines if line.startswith("| `ana@xyz.com`")]
+    assert by_account == [f"`{w}`" for w in order]
+    by_workspace = [line.split()[1] for line in lines if line.startswith("- `contoso/pr.")]
+    assert by_workspace == [f"`{w}`" for w in order]
+    html = tree.run("--access", "specs", "--format", "html").stdout
+    assert [html.index(f">{w}</td>") for w in order] == sorted(
+        html.index(f">{w}</td>") for w in order
+    )
+
+
+@pytest.mark.parametrize(
+    ("texts", "order"),
+    [
+        (["pr.100", "pr.9", "pr.10"], ["pr.9", "pr.10", "pr.100"]),
+        (["a10b2", "a10b10", "a9", "a"], ["a", "a9", "a10b2", "a10b10"]),
+        (["pr.1", "pr.01", "pr.a", "pr."], ["pr.", "pr.01", "pr.1", "pr.a"]),
+    ],
+)
+def test_natural_key(texts: list[str], order: list[str]) -> None:
+    assert sorted(texts, key=natural_key) == order
+
+
+def test_a_pipe_is_escaped_only_inside_the_markdown_table(tree: Tree) -> None:
+    tree.write(
+        "a.yaml",
+        numbered(1).replace("name: P1", "name: 'A | B'").replace("ana@xyz.com", "'AD|X'"),
+    )
+    lines = tree.run("--access", "specs", "--format", "markdown").stdout.splitlines()
+    assert "| `AD\\|X` | ad-group | `contoso/pr.1` | `Members` |" in lines  # in a cell: escaped
+    assert "- `contoso/pr.1` `A | B` (active)" in lines
+    assert "  - Members: `marko@xyz.com (implied), AD|X`" in lines
+    assert [line for line in lines if "\\|" in line and not line.startswith("|")] == []

@@ -458,3 +458,13 @@ def test_acknowledgements_that_hold_are_silent(tree: Tree) -> None:
         ),
     )
     assert tree.findings() == []
+
+
+def test_an_expired_acknowledgement_is_placed_on_its_first_key(tree: Tree) -> None:
+    tree.write("a.yaml", workspace())
+    tree.write(
+        ".reconciler-ignore.yaml", ACKS.split("  - workspace: contoso/pr.01\n    path: sc")[0]
+    )
+    (expired,) = tree.findings("acknowledgement-expired")
+    assert (expired.line, expired.column) == (2, 5)  # `  - workspace:` starts in column 5
+    assert expired.location == "specs/.reconciler-ignore.yaml:2:5"
