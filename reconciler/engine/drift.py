@@ -29,6 +29,7 @@ from reconciler.engine.planner import (
     resolve_all,
 )
 from reconciler.engine.state import State
+from reconciler.engine.team import live_groups, team_delta
 from reconciler.model.drift import (
     WHOLE_WORKSPACE,
     Difference,
@@ -217,7 +218,22 @@ def _judge(check: _Check, live: LiveWorkspace) -> WorkspaceDrift:
     if planned.action is Action.ERROR:
         errors = "; ".join(p.summary for p in planned.errors)
         return replace(base, verdict=Verdict.ERROR, reason=errors or "cannot be checked")
-    return _drifted(base, *_differences(planned.changes))
+    others = [c for c in planned.changes if c.path[:1] != ("team",)]
+    return _drifted(base, *_differences(others), *_team_differences(resolved, live))
+
+
+def _team_differences(resolved: Resolved, live: LiveWorkspace) -> list[Difference]:
+    """The listed groups against the groups as they are now.
+
+    Plan compares them with the groups as they will be after its own calls
+    (a manager change moves the owner group first); drift says what is live.
+    """
+    spec, wtype = resolved.spec, resolved.wtype
+    if not spec.team or live.team is None or wtype is None:
+        return []
+    groups = live_groups(live.team)
+    delta = team_delta(spec.team, groups, wtype.provisioning_type, spec.manager.email)
+    return _differences(delta.changes)
 
 
 def _not_ready(base: WorkspaceDrift, stage: int) -> WorkspaceDrift:
