@@ -8,7 +8,9 @@ clusters still run (CronJob `timeZone` is GA since 1.27), and the newest it know
 from __future__ import annotations
 
 import re
+import signal
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -138,3 +140,103 @@ def test_the_sweep_script_passes_shellcheck() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout
+
+
+# --- the sweep script, run for real (dash, as the image's /bin/sh) -----------------------
+
+FAKE_RECONCILER = """#!/bin/sh
+# A stand-in: says it started, then sweeps until SIGTERM, which it answers as reconciler
+# does (the record of what it read written, exit 143); gives up after 30 s. FAKE_EXIT: exit
+# at once with it instead.
+if [ -n "${FAKE_EXIT:-}" ]; then exit "$FAKE_EXIT"; fi
+trap 'echo "{\\"swept\\": true}" >"$SEAMLESS_STATE"; echo terminated >>"$MARKER"; exit 143' TERM
+echo started >"$MARKER"
+i=0
+while [ "$i" -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
+exit 99 # never stopped
+"""
+
+
+def _git(*args: str, cwd: Path | None = None) -> str:
+    done = subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=60, check=True
+    )
+    return done.stdout.strip()
+
+
+def _sweep(tmp_path: Path, **env: str) -> tuple[list[str], dict[str, str], Path]:
+    """The sweep script pointed at tmp_path, a specs repository with a state branch."""
+    [config_map] = _by_kind("ConfigMap")
+    script = config_map["data"]["drift-sweep.sh"]
+    assert "work=/var/lib/reconciler\n" in script
+    work = tmp_path / "volume"
+    work.mkdir()
+    script = script.replace("work=/var/lib/reconciler\n", f"work={work}\n")
+    (tmp_path / "drift-sweep.sh").write_text(script, encoding="utf-8")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "reconciler").write_text(FAKE_RECONCILER, encoding="utf-8")
+    (bin_dir / "reconciler").chmod(0o755)
+    source = tmp_path / "source"
+    (source / "specs").mkdir(parents=True)
+    (source / "specs" / "a.yaml").write_text("workspaceId: a\n", encoding="utf-8")
+    _git("init", "--quiet", "--initial-branch=main", str(source))
+    _git("add", ".", cwd=source)
+    _git("commit", "--quiet", "-m", "specs", cwd=source)
+    _git("checkout", "--quiet", "--orphan", "reconciler-state/t", cwd=source)
+    _git("rm", "--quiet", "-r", "--cached", ".", cwd=source)
+    (source / "state.json").write_text("{}\n", encoding="utf-8")
+    _git("add", "state.json", cwd=source)
+    _git("commit", "--quiet", "-m", "state", cwd=source)
+    _git("checkout", "--quiet", "-f", "main", cwd=source)
+    origin = tmp_path / "origin.git"
+    _git("clone", "--quiet", "--bare", str(source), str(origin))
+    environment = {
+        "PATH": f"{bin_dir}:/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "MARKER": str(tmp_path / "marker"),
+        "SEAMLESS_TENANT": "t",
+        "BUDGET": "45m",
+        "SPECS_REPO": f"file://{origin}",
+        "SPECS_REF": "main",
+        "SPECS": "specs/",
+        "STATE_BRANCH": "reconciler-state/t",
+        "GIT_CONFIG_COUNT": "2",
+        "GIT_CONFIG_KEY_0": "user.name",
+        "GIT_CONFIG_VALUE_0": "reconciler",
+        "GIT_CONFIG_KEY_1": "user.email",
+        "GIT_CONFIG_VALUE_1": "reconciler@noreply.invalid",
+        **env,
+    }
+    return ["/bin/sh", str(tmp_path / "drift-sweep.sh")], environment, origin
+
+
+def test_the_sweep_forwards_sigterm_and_still_saves_the_sweep_record(tmp_path: Path) -> None:
+    """PID 1's shell must pass SIGTERM on: reconciler stops after the call in flight."""
+    argv, env, origin = _sweep(tmp_path)
+    marker = tmp_path / "marker"
+    sweep = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while not marker.exists() and sweep.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert marker.exists(), "the stand-in never started"
+        sweep.send_signal(signal.SIGTERM)
+        # Without a trap the shell dies at once and the stand-in, not told, holds the pipe.
+        output, _ = sweep.communicate(timeout=10)
+    finally:
+        if sweep.poll() is None:
+            sweep.kill()
+    assert sweep.returncode == 143, output
+    assert marker.read_text().split() == ["started", "terminated"], "SIGTERM reached reconciler"
+    subject = _git("log", "-1", "--format=%s", "reconciler-state/t", cwd=origin)
+    assert subject == "drift: sweep of t (kubernetes)", "the sweep record was pushed"
+
+
+def test_the_sweep_recovers_from_a_clone_that_was_stopped(tmp_path: Path) -> None:
+    argv, env, _ = _sweep(tmp_path, FAKE_EXIT="2")
+    (tmp_path / "volume" / "repo" / "specs").mkdir(parents=True)  # no .git: a stopped clone
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr  # 2, drift: the Job succeeds
+    assert (tmp_path / "volume" / "repo" / ".git").is_dir()
+    assert (tmp_path / "volume" / "repo" / "specs" / "a.yaml").is_file()
