@@ -111,6 +111,7 @@ def build_plan(request: PlanRequest) -> tuple[Plan, State]:
         max_closes=request.max_closes,
         prune=request.prune,
         changes=changes,
+        find_leaving=not any(p.is_file() for p in request.paths),
     )
     with (
         open_clients([s.tenant for s in specs], request.connection) as clients,

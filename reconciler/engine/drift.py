@@ -22,6 +22,7 @@ from reconciler.engine.calls import STAGE_NAMES, Resolved
 from reconciler.engine.leaving import left_the_specs
 from reconciler.engine.live import Catalog, LiveRead, LiveWorkspace, read_while
 from reconciler.engine.planner import (
+    changed_notice,
     deleted_and_managed,
     held_by_specs,
     plan_workspace,
@@ -112,12 +113,12 @@ def check_drift(
             checks.append(_Check(read, r, _last_at(state, read)))
         else:
             verdicts.append(_unread(r, catalogs[r.spec.tenant]))
-    if options.changes is not None:
-        orphans = deleted_and_managed(options.changes, all_specs, state)
-    elif options.find_orphans:
-        orphans = left_the_specs(held_by_specs(resolved, state), state, catalogs)
-    else:
+    if not options.find_orphans:
         orphans = []
+    elif options.changes is not None:
+        orphans = deleted_and_managed(options.changes, all_specs, state)
+    else:
+        orphans = left_the_specs(held_by_specs(resolved, state), state, catalogs)
     checks += [_Check(read, None, _last_at(state, read)) for read in orphans]
     # Never checked first, then the oldest check; the address breaks ties the same way each run.
     checks.sort(key=lambda c: (c.last_at or "", c.read.tenant, c.read.workspace_id))
@@ -150,6 +151,8 @@ def check_drift(
         oldest_unchecked_at=min((c.last_at for c in unchecked if c.last_at), default=None),
         never_checked=sum(1 for c in unchecked if not c.last_at),
     )
+    if options.changes is not None:
+        warnings.insert(0, changed_notice(options.changes, len(specs), len(all_specs), "check"))
     report = DriftReport(
         api_url=options.api_url,
         checked_at=checked_at,

@@ -55,6 +55,9 @@ class PlanOptions:
     """Close managed workspaces (in the state) that the specs no longer hold."""
     changes: Changes | None = None
     """--changed-since: plan only the documents changed since a revision, and those deleted."""
+    find_leaving: bool = True
+    """Only when the specs given are whole folders: given single files, every other managed
+    workspace (and a document moved to another file) would look as if it left the specs."""
 
 
 def make_plan(
@@ -86,8 +89,11 @@ def make_plan(
     leaving: list[str] = []
     if options.targets:
         notices.append(_partial_notice(len(chosen), len(specs), options.prune))
+    elif not options.find_leaving:
+        if options.changes is not None:
+            notices.append(changed_notice(options.changes, len(chosen), len(specs)))
     elif options.changes is not None:
-        notices.append(_changed_notice(options.changes, len(chosen), len(specs)))
+        notices.append(changed_notice(options.changes, len(chosen), len(specs)))
         left = deleted_and_managed(options.changes, specs, state)
         if options.prune:
             workspaces += prune(left, clients)
@@ -175,9 +181,10 @@ def deleted_and_managed(
     return left
 
 
-def _changed_notice(changes: Changes, chosen: int, total: int) -> Diagnostic:
+def changed_notice(changes: Changes, chosen: int, total: int, what: str = "plan") -> Diagnostic:
+    """The note that a plan (or drift check) of --changed-since is partial."""
     return Diagnostic.warning(
-        f"this plan is partial: --changed-since {changes.ref} limits it to the {chosen} of "
+        f"this {what} is partial: --changed-since {changes.ref} limits it to the {chosen} of "
         f"{total} workspaces whose documents changed (and those deleted); the others were "
         "not read"
     )

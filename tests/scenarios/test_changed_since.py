@@ -3,6 +3,7 @@ grow with the change, not the repository; deleted documents are shown leaving th
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -91,3 +92,24 @@ def test_an_unknown_ref_and_a_folder_outside_git_are_errors(
     outside = repo.run("plan", str(loose), "--changed-since", "main")
     assert outside.exit_code == 1
     assert "needs the specs in a git work tree" in outside.stderr
+
+
+def test_drift_says_its_check_is_partial(repo: Workspace) -> None:
+    (repo.specs / "c.yaml").write_text(project("pr.75", name="Renamed"), encoding="utf-8")
+    result = repo.run("drift", str(repo.specs), "--changed-since", "main")
+    assert (
+        "Warning: this check is partial: --changed-since main limits it to the 1 of 5 "
+        "workspaces whose documents changed (and those deleted); the others were not read"
+    ) in result.stdout
+
+
+def test_a_document_moved_out_of_a_single_file_given_is_not_leaving(repo: Workspace) -> None:
+    """Given one file, a document moved from it to another file must not look deleted."""
+    (repo.specs / "b.yaml").write_text(project("pr.73"), encoding="utf-8")
+    (repo.specs / "d.yaml").write_text(project("pr.74"), encoding="utf-8")  # moved here
+    plan = repo.run("plan", str(repo.specs / "b.yaml"), "--changed-since", "main", "--json")
+    assert plan.exit_code == 0, plan.stderr
+    assert json.loads(plan.stdout)["leaving"] == []
+    result = repo.run("drift", str(repo.specs / "b.yaml"), "--changed-since", "main")
+    assert result.exit_code == 0, result.stdout
+    assert "pr.74" not in result.stdout
