@@ -2,7 +2,7 @@
 
 No authentication: the emulator listens on loopback only. Routes:
   GET    /_emulator/health
-  POST   /_emulator/reset                         reseed from the fixture; clear log and faults
+  POST   /_emulator/reset                         after calls in flight: reseed, clear log, faults
   GET    /_emulator/requests | DELETE             the request log
   GET    /_emulator/faults | POST | DELETE        fault rules (see faults.py)
   GET    /_emulator/config | POST                 {"rate_limit": {"limit", "window"} | null,
@@ -29,6 +29,7 @@ from reconciler.emulator.routes import json_response
 from reconciler.emulator.stages import Progression
 
 PREFIX = "/_emulator"
+RESET_DRAIN_SECONDS = 15.0
 
 CONTROL_MAP = Map(
     [
@@ -85,6 +86,10 @@ class Control:
         return {"ok": True, "tenants": sorted(self.backend.tenants)}
 
     def reset(self, _: Any) -> dict[str, Any]:
+        # A call still being served (a latency fault outliving its client) would otherwise
+        # commit into the fresh store and log; faults are cleared first so it finishes soon.
+        self.faults.clear()
+        self.log.wait_idle(RESET_DRAIN_SECONDS)
         self.backend.store.clear()
         self.backend.seed()
         self.log.clear()

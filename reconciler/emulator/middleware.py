@@ -99,8 +99,26 @@ class RequestLog:
     def __init__(self) -> None:
         self._entries: list[dict[str, Any]] = []
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._in_flight = 0
 
     def __call__(self, call: Call, nxt: Handler) -> Response:
+        with self._lock:
+            self._in_flight += 1
+        try:
+            return self._logged(call, nxt)
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                self._idle.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no API call is being served (a slow one from before a reset would land
+        in the fresh log and store); False if some still are after `timeout` seconds."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._in_flight == 0, timeout)
+
+    def _logged(self, call: Call, nxt: Handler) -> Response:
         response = guarded(call, nxt)
         request = call.request
         try:
