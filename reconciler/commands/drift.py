@@ -11,7 +11,8 @@ writes spec files, never the service.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+import subprocess
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -219,6 +220,7 @@ def _adopt(
     latest: dict[str, Adoption] = {}
     refused: dict[str, str] = {}
     written: list[str] = []
+    commits = _Commits()
     checked = report.workspaces
     with open_clients([s.tenant for s in specs], request.connection) as clients:
         type_ids = CatalogTypeIds(clients)
@@ -235,7 +237,7 @@ def _adopt(
             todo = [a for a in latest.values() if a.edits and a.address not in refused]
             if not todo or rounds == ADOPT_ROUNDS:
                 break
-            done = _write(todo, refused, written)
+            done = _write(todo, refused, written, commits)
             if not done:
                 break
             specs = load_specs(list(request.paths), request.connection.tenant)
@@ -256,14 +258,61 @@ def _unconfirmed(workspace: WorkspaceDrift) -> Adoption:
     )
 
 
-def _write(todo: list[Adoption], refused: dict[str, str], written: list[str]) -> set[str]:
+@dataclass
+class _Commits:
+    """Whether each spec file holds changes git has not committed, as before adopt wrote it."""
+
+    uncommitted: dict[str, bool] = field(default_factory=dict)
+    warned: bool = False
+
+    def refuses(self, file: str) -> str | None:
+        """Why adopt must leave the file alone (edits perhaps not applied yet), or None."""
+        if file not in self.uncommitted:  # asked once: adopt's own edits are no reason
+            status = _git_status(Path(file))
+            if status is None and not self.warned:
+                err(
+                    f"Warning: the spec files ({file}, ...) are in no git work tree, so adopt "
+                    "cannot tell an edit not applied yet from drift: it writes the live value "
+                    "over such an edit. Keep the specs in git, or check each edit it made."
+                )
+                self.warned = True
+            self.uncommitted[file] = bool(status)
+        if not self.uncommitted[file]:
+            return None
+        return (
+            "the file has changes not committed to git, which may be edits not applied yet "
+            "(adopt would write the live values over them); commit or stash them, or apply "
+            "them, then adopt again"
+        )
+
+
+def _git_status(file: Path) -> str | None:
+    """`git status --porcelain` of the file ("" when committed as it is); None outside git."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(file.parent), "status", "--porcelain", "--ignored", "--", file.name],
+            capture_output=True,
+            check=False,
+            timeout=60,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.decode("utf-8", "replace").strip() if done.returncode == 0 else None
+
+
+def _write(
+    todo: list[Adoption], refused: dict[str, str], written: list[str], commits: _Commits
+) -> set[str]:
     """Edit each file once for all its workspaces; the addresses whose edits were written."""
     by_file: dict[str, list[Adoption]] = {}
     for adoption in todo:
         by_file.setdefault(str(adoption.file), []).append(adoption)
     done: set[str] = set()
     for file, adoptions in by_file.items():
+        reason = commits.refuses(file)
         try:
+            if reason is not None:
+                raise ReconcilerError(reason)
             result = edit_file(Path(file), [a.document_edits() for a in adoptions], file)
             reasons = dict(result.refused)
         except ReconcilerError as exc:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from reconciler.api.models import Workspace
 from reconciler.commands.terminal import err, out, progress_bar
 from reconciler.engine.export import (
     ExportedDocument,
+    ImportRefused,
     derive_key,
     export_workspace,
     recorded_key,
@@ -80,6 +81,8 @@ def run_export(request: ExportRequest) -> ExitCode:
     to_stdout = request.output_dir == "-"
     folder = Path(request.output_dir) if request.output_dir and not to_stdout else specs_folder()
     state_path = _state_path(request.state_path, folder, check=not to_stdout)
+    # The specs already there: export writes no second definition, and takes no key of theirs.
+    there = [] if to_stdout or not folder.is_dir() else _specs_in(folder, tenant, "export")
     catalog, lives = _read(request.connection, tenant, ids)
     found = [live for live in lives if live.workspace is not None]
     failed = len(ids) - len(found)
@@ -94,8 +97,11 @@ def run_export(request: ExportRequest) -> ExitCode:
         else contextlib.nullcontext()
     ):
         state = load_state(state_path)
-        documents = _documents(found, tenant, catalog, state, request.strict)
-        failed += len(found) - len(documents)
+        target = None if to_stdout else (folder, request.force)
+        documents, skipped = _documents(
+            found, tenant, catalog, state, request.strict, there, target
+        )
+        failed += len(found) - len(documents) - skipped
         if to_stdout:
             out(write_documents([d.text for d in documents]), newline=False)
             _not_recorded(documents, state)
@@ -105,11 +111,14 @@ def run_export(request: ExportRequest) -> ExitCode:
             for document in (d for d in written if d.key):
                 state.record(tenant, document.key or "", document.workspace_id, manage=False)
                 out(f"Recorded key {document.key} -> {document.workspace_id} in {state_path}")
-            err(f"Exported {len(written)} of {len(ids)} workspaces to {folder}.")
+            there_already = f" ({skipped} already in the specs there)" if skipped else ""
+            err(f"Exported {len(written)} of {len(ids)} workspaces to {folder}{there_already}.")
             if written:
-                err(
-                    f"Check: reconciler validate {folder} && reconciler plan {folder}  (no changes)"
+                busy = ", ".join(d.workspace_id for d in written if not d.ready)
+                expect = (
+                    f"an error for {busy}, not Ready; no other changes" if busy else "no changes"
                 )
+                err(f"Check: reconciler validate {folder} && reconciler plan {folder}  ({expect})")
     return ExitCode.ERROR if failed else ExitCode.OK
 
 
@@ -120,7 +129,7 @@ def run_import(request: ImportRequest) -> ExitCode:
     if request.to is not None:  # before any read: the spec must be where plan reads it
         _refuse_outside(request.to, folder)
     state_path = _state_path(request.state_path, folder, check=True)
-    specs = _specs_in(folder, tenant)
+    specs = _specs_in(folder, tenant, "import")
     catalog, (live,) = _read(request.connection, tenant, [workspace_id])
     workspace = live.workspace
     if workspace is None:
@@ -221,19 +230,35 @@ def _needs_key(catalog: Catalog, workspace: Workspace | None) -> bool:
 
 
 def _documents(
-    found: Sequence[LiveWorkspace], tenant: str, catalog: Catalog, state: State, strict: bool
-) -> list[ExportedDocument]:
-    """Each workspace's proven document; errors and warnings said as they come."""
+    found: Sequence[LiveWorkspace],
+    tenant: str,
+    catalog: Catalog,
+    state: State,
+    strict: bool,
+    specs: Sequence[WorkspaceSpec],
+    target: tuple[Path, bool] | None,
+) -> tuple[list[ExportedDocument], int]:
+    """Each proven document, and how many workspaces `specs` (the output folder's) name
+    already; `target`: (that folder, --force), None for stdout. Said as they come."""
     keys = state.tenants.get(tenant, TenantState()).keys
-    taken = set(keys)
-    documents = []
+    taken = set(keys) | {key_key(s.key) for s in specs if s.key}
+    documents, skipped = [], 0
     for live in found:
         workspace = live.workspace
         assert workspace is not None
         address = f"{tenant}/{workspace.workspace_id}"
+        try:
+            named = spec_naming(specs, tenant, workspace, catalog, keys)
+        except ImportRefused as exc:
+            err(f"Error: {address}: not exported: {exc}")
+            continue
+        if named is not None and not _refreshed(named, workspace.workspace_id, target):
+            _skipped(named, address, keys)
+            skipped += 1
+            continue
         key = None
         if _needs_key(catalog, workspace):
-            key = recorded_key(keys, workspace.workspace_id)
+            key = recorded_key(keys, workspace.workspace_id) or (named.key if named else None)
             key = key or derive_key(workspace.name, workspace.workspace_id, taken)
             taken.add(key_key(key))
         try:
@@ -248,7 +273,20 @@ def _documents(
             err(f"Error: {address}: not exported (--strict refuses a workspace with warnings)")
             continue
         documents.append(document)
-    return documents
+    return documents, skipped
+
+
+def _refreshed(named: WorkspaceSpec, workspace_id: str, target: tuple[Path, bool] | None) -> bool:
+    """With --force, the file export writes is the one naming it: written again, not skipped."""
+    path = target[0] / spec_file_name(workspace_id) if target and target[1] else None
+    return path is not None and Path(named.source.file).resolve() == path.resolve()
+
+
+def _skipped(named: WorkspaceSpec, address: str, keys: Mapping[str, str]) -> None:
+    """Say that a workspace a spec names already is not written twice (not an error)."""
+    unrecorded = named.key is not None and key_key(named.key) not in keys
+    record = f"; `reconciler import {address}` records its key" if unrecorded else ""
+    err(f"Skipped {address}: already named by {named.source}; not exported again{record}")
 
 
 def _prove(
@@ -320,7 +358,7 @@ def _not_recorded(documents: Sequence[ExportedDocument], state: State) -> None:
             err(f"  reconciler state import --tenant {d.tenant} {d.key} {d.workspace_id}")
 
 
-def _specs_in(folder: Path, tenant: str) -> list[WorkspaceSpec]:
+def _specs_in(folder: Path, tenant: str, command: str) -> list[WorkspaceSpec]:
     """The specs under the folder; none when it holds no spec file; SpecError when invalid."""
     if not folder.is_dir():
         raise ReconcilerError(f"the specs folder {folder} does not exist")
@@ -330,7 +368,7 @@ def _specs_in(folder: Path, tenant: str) -> list[WorkspaceSpec]:
     if not result.valid:
         lines = "\n".join(str(d) for d in result.diagnostics)
         raise SpecError(
-            f"the specs in {folder} have errors; import must know whether one names the "
+            f"the specs in {folder} have errors; {command} must know whether one names a "
             f"workspace, so fix them first:\n{lines}"
         )
     return [s for s in result.specs if tenant_key(s.tenant) == tenant_key(tenant)]

@@ -81,6 +81,7 @@ class ExportedDocument:
     comments: dict[str, tuple[str, ...]]
     """Key path ("team"; "" for the top) -> comment lines written above it."""
     warnings: tuple[str, ...] = ()
+    ready: bool = True  # False: plan reports an error for it, not "no change"
 
     @property
     def address(self) -> str:
@@ -141,10 +142,7 @@ def export_workspace(
         where = name if value else ""  # a note on a key not written goes to the top
         comments[where] = (*comments.get(where, ()), *notes)
     warnings = [note.rstrip(".") for note in (*odd, *schema_notes, *team_notes)]
-    if not workspace.ready:
-        known = 0 <= workspace.stage < len(STAGE_NAMES)
-        stage = STAGE_NAMES[workspace.stage] if known else str(workspace.stage)
-        warnings.insert(0, f"it is not Ready (Stage: {stage}); plan reports it busy until it is")
+    warnings[:0] = [] if workspace.ready else [not_ready(workspace.stage)]
     return ExportedDocument(
         tenant,
         workspace.workspace_id,
@@ -152,6 +150,18 @@ def export_workspace(
         data,
         {where: notes for where, notes in comments.items() if notes},
         tuple(warnings),
+        workspace.ready,
+    )
+
+
+def not_ready(stage: int) -> str:
+    """The warning for a workspace that is not Ready, as plan will treat it."""
+    name = STAGE_NAMES[stage] if 0 <= stage < len(STAGE_NAMES) else str(stage)
+    if stage != Stage.FAILED:
+        return f"it is not Ready (Stage: {name}); plan reports it busy (an error) until it is"
+    return (
+        f"it is not Ready (Stage: {name}): its provisioning failed, so plan reports an error "
+        "for it, and it will not become Ready by itself; ask the service desk"
     )
 
 

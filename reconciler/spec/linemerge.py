@@ -20,6 +20,10 @@ COMMENT_LINE = re.compile(r"[ \t]*(?:#.*)?\n?")
 """A line that holds only a comment, or nothing."""
 _ITEM = re.compile(r"[ \t]*-[ \t]+(['\"]?)(.*?)\1[ \t]*(?:#.*)?\n?")
 """A block list's item on its line: `- member  # comment`."""
+_FLOW_ITEM = re.compile(
+    r"""[ \t]*(?:'([^']*)'|"([^"]*)"|([^\s,\[\]{}#'"][^,\[\]{}#]*?))[ \t]*,?[ \t]*(?:#.*)?\n?"""
+)
+"""A flow list's item alone on its line: `member,  # comment` (in `[` ... `]` over lines)."""
 
 
 class EditRefused(SpecError):
@@ -80,7 +84,8 @@ def _keep_comments(removed: list[str], lines: list[str], leaving: set[str], at: 
 
     ruamel attaches a comment to the node above it and drops it with that node,
     and loses comments inside a flow list it rewrites. Only a removed member's
-    own line takes its comment along; any other lost comment refuses the edit.
+    own line (`- member  # c`, or `member,  # c` in a flow list over lines)
+    takes its comment along; any other lost comment refuses the edit.
     """
     kept: list[str] = []
     for tag, r1, r2, l1, l2 in _opcodes(removed, lines):
@@ -90,14 +95,23 @@ def _keep_comments(removed: list[str], lines: list[str], leaving: set[str], at: 
             if COMMENT_LINE.fullmatch(line):
                 kept += [] if line in lines else [line]
                 continue
-            comment, item = _comment_of(line), _ITEM.fullmatch(line)
+            comment, member = _comment_of(line), _member_of(line)
             lost = comment is not None and comment not in "".join(lines)
-            if lost and not (item and account_key(item[2]) in leaving):
+            if lost and not (member is not None and account_key(member) in leaving):
                 raise EditRefused(
                     f"the change would drop the comment {comment!r} on line {at + index + 1}; "
                     "make this change by hand"
                 )
     return kept
+
+
+def _member_of(line: str) -> str | None:
+    """The member a line lists alone: a block item, or an item of a flow list over lines."""
+    block = _ITEM.fullmatch(line)
+    if block:
+        return block[2]
+    flow = _FLOW_ITEM.fullmatch(line)
+    return next((g for g in flow.groups() if g is not None), None) if flow else None
 
 
 def _comment_of(line: str) -> str | None:

@@ -107,12 +107,29 @@ def _git(folder: Path, *args: str, what: str | None, stdin: bytes | None = None)
     if done.returncode != 0:
         if what is not None:
             raise SpecError(
-                f"--changed-since {what!r}: git cannot resolve it to a commit (fetch it first, "
-                "e.g. `git fetch origin main`, or give a branch, tag or commit that exists here)"
+                f"--changed-since {what!r}: git cannot resolve it to a commit ({_hint(folder)})"
             )
         reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise SpecError(reason[-1] if reason else f"git {args[0]} failed")
     return done.stdout.decode("utf-8", "replace")
+
+
+def _hint(folder: Path) -> str:
+    """How to make a missing revision resolvable: deepen a shallow clone, else fetch it."""
+    try:
+        shallow = _git(folder, "rev-parse", "--is-shallow-repository", what=None).strip()
+    except SpecError:
+        shallow = ""
+    if shallow == "true":
+        return (
+            "this is a shallow clone, which lacks older commits: deepen it first, e.g. "
+            "`git fetch --deepen=50` or `git fetch --unshallow` (in CI, check out with "
+            "`fetch-depth: 0`), or give a branch, tag or commit that exists here"
+        )
+    return (
+        "fetch it first, e.g. `git fetch origin main`, or give a branch, tag or commit that "
+        "exists here"
+    )
 
 
 def _documents_at(

@@ -200,8 +200,18 @@ def test_generated_ids_carry_the_key_and_a_note() -> None:
 def test_a_workspace_not_ready_is_exported_with_a_warning() -> None:
     document = proven(workspace(stage=1))
     assert document.warnings == (
-        "it is not Ready (Stage: Provisioning); plan reports it busy until it is",
+        "it is not Ready (Stage: Provisioning); plan reports it busy (an error) until it is",
     )
+    assert not document.ready and proven(workspace()).ready
+
+
+def test_a_failed_workspace_is_not_said_to_become_ready() -> None:
+    document = proven(workspace(stage=3))
+    assert document.warnings == (
+        "it is not Ready (Stage: Failed): its provisioning failed, so plan reports an error "
+        "for it, and it will not become Ready by itself; ask the service desk",
+    )
+    assert not document.ready
 
 
 def test_an_ambiguous_name_falls_back_to_short_name_then_id() -> None:

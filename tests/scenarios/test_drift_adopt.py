@@ -9,7 +9,9 @@ comments, quoting, flow lists and the other document untouched).
 from __future__ import annotations
 
 import difflib
+import subprocess
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -248,3 +250,60 @@ def test_what_cannot_be_adopted_is_said_and_leaves_the_files_alone(
         "contoso/pr.54: workspace: no definition holds it, so there is no file to write "
         "into; `reconciler export` writes one, or close it",
     ]
+
+
+def git(root: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True)
+
+
+def test_a_file_with_edits_not_committed_is_left_alone(workspace: Workspace) -> None:
+    """An edit not applied yet looks like drift: adopt must not write the live value over it."""
+    workspace.write("a.yaml", SPEC)
+    workspace.write("b.yaml", project("pr.53", team={"Members": ["anita@xyz.com"]}))
+    workspace.apply()
+    git(workspace.root, "init", "-q")
+    git(workspace.root, "add", "specs")
+    git(workspace.root, "-c", "user.name=T", "-c", "user.email=t@x.yz", "commit", "-qm", "specs")
+    mine = SPEC.replace("deputy: ana@xyz.com ", "deputy: bob@xyz.com ")  # not applied yet
+    (workspace.specs / "a.yaml").write_text(mine)
+    put(workspace.emulator, "/schema", schema_with(workspace.emulator, Phase="Closure"))
+    changed = {"Added": [{"Group": "Members", "Members": ["tom@xyz.com"]}]}
+    assert workspace.emulator.api("PUT", "/workspaces/pr.53/team", changed).status_code == 200
+    adopted = drift(workspace, "--adopt")
+    assert adopted.exit_code == 2
+    assert (workspace.specs / "a.yaml").read_text() == mine
+    a, b = workspace.specs / "a.yaml", workspace.specs / "b.yaml"
+    assert "  Members: [anita@xyz.com, tom@xyz.com]\n" in b.read_text()  # committed: adopted
+    said = adopted.stdout.split("\n\n")[-1].splitlines()
+    assert said[:2] == [
+        "Adopted 1 change(s) into the spec files; review them, then commit:",
+        f"{b}: contoso/pr.53: team.Members += tom@xyz.com",
+    ]
+    assert said[2] == "Not adopted (1):"
+    assert said[3].startswith(f"{a}: contoso/pr.51: ")
+    assert 'deputy = "ana@xyz.com"' in said[3] and 'schema.Phase = "Closure"' in said[3]
+    assert said[3].endswith(
+        ": not written: the file has changes not committed to git, which may be edits not "
+        "applied yet (adopt would write the live values over them); commit or stash them, or "
+        "apply them, then adopt again"
+    )
+    assert "git work tree" not in adopted.stderr
+
+
+def test_outside_git_adopt_warns_once_that_it_cannot_tell(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(workspace.root.parent))
+    workspace.write("a.yaml", SPEC)
+    workspace.write("b.yaml", project("pr.53", team={"Members": ["anita@xyz.com"]}))
+    workspace.apply()
+    put(workspace.emulator, "/schema", schema_with(workspace.emulator, Phase="Closure"))
+    changed = {"Added": [{"Group": "Members", "Members": ["tom@xyz.com"]}]}
+    assert workspace.emulator.api("PUT", "/workspaces/pr.53/team", changed).status_code == 200
+    adopted = drift(workspace, "--adopt")
+    assert adopted.exit_code == 2
+    assert "Adopted 2 change(s)" in adopted.stdout
+    warnings = [line for line in adopted.stderr.splitlines() if "no git work tree" in line]
+    assert len(warnings) == 1
+    assert "adopt cannot tell an edit not applied yet from drift" in warnings[0]
+    assert_converged(workspace)

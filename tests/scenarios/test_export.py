@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import STAR_UNIT, TEAM_ROOM_TYPE
+from tests.fixtures.specs import customer_case, department, example, project, team_room
 from tests.fixtures.workspaces import make_every_kind
 from tests.scenarios.conftest import Workspace
 
@@ -199,11 +200,12 @@ def test_unknown_ids_are_reported_and_do_not_stop_the_others(workspace: Workspac
 
 
 def test_an_existing_file_is_never_overwritten_without_force(workspace: Workspace) -> None:
-    workspace.write("example.yaml", "# mine\n")
+    mine = "# mine\n" + project("pr.09")  # of another workspace
+    workspace.write("example.yaml", mine)
     refused = export(workspace, "example")
     assert refused.exit_code == 1
     assert "example.yaml exists; pass --force to overwrite it" in refused.stderr
-    assert (workspace.specs / "example.yaml").read_text() == "# mine\n"
+    assert (workspace.specs / "example.yaml").read_text() == mine
     forced = export(workspace, "example", "--force")
     assert forced.exit_code == 0, forced.stderr
     assert (workspace.specs / "example.yaml").read_text() == EXAMPLE
@@ -241,6 +243,25 @@ def test_a_workspace_not_ready_warns_and_strict_refuses_it(workspace: Workspace)
     assert lenient.exit_code == 0
     assert "Warning: contoso/tr.new: it is not Ready" in lenient.stderr
     assert (workspace.specs / "tr.new.yaml").exists()
+    assert "(no changes)" not in lenient.stderr  # plan reports the busy workspace: exit 1
+    assert "plan " + str(workspace.specs) + "  (an error for tr.new, not Ready;" in lenient.stderr
+    assert workspace.run("plan", str(workspace.specs)).exit_code == 1
+
+
+def test_a_failed_workspace_is_not_said_to_become_ready(workspace: Workspace) -> None:
+    make_every_kind(workspace.emulator)
+    workspace.emulator.control("POST", "workspaces/contoso/tr.support/stage", {"stage": 3})
+    result = export(workspace, "tr.support")
+    assert result.exit_code == 0, result.stderr
+    assert (
+        "Warning: contoso/tr.support: it is not Ready (Stage: Failed): its provisioning failed, "
+        "so plan reports an error for it, and it will not become Ready by itself; ask the "
+        "service desk" in result.stderr
+    )
+    assert "busy" not in result.stderr and "(no changes)" not in result.stderr
+    planned = workspace.run("plan", str(workspace.specs))
+    assert planned.exit_code == 1
+    assert "provisioning of this workspace failed" in planned.stdout + planned.stderr
 
 
 def test_keys_reuse_the_state_and_never_take_another_workspaces(workspace: Workspace) -> None:
@@ -298,3 +319,70 @@ def test_keys_exported_into_a_subfolder_are_never_missed_by_a_plan_of_the_whole(
     assert planned.exit_code == 1
     assert f"there is a state file at {stray}, inside these specs" in planned.stderr
     assert workspace.writes() == []
+
+
+def test_invalid_specs_there_are_refused_before_anything_is_read(workspace: Workspace) -> None:
+    """Export must know whether a spec there names a workspace: it cannot with errors."""
+    workspace.write("broken.yaml", "kind: Workspace\nmanger: x\n")
+    result = export(workspace, "example")
+    assert result.exit_code == 1
+    assert "have errors; export must know whether one names a workspace, so fix them" in (
+        result.stderr
+    )
+    assert sorted(p.name for p in workspace.specs.iterdir()) == ["broken.yaml"]
+
+
+def test_keys_the_specs_there_use_are_not_taken(workspace: Workspace) -> None:
+    """A document not created yet holds `key: finance`: export must not point it elsewhere."""
+    make_every_kind(workspace.emulator)
+    workspace.write("new.yaml", customer_case("finance"))
+    result = export(workspace, "dep.finance")
+    assert result.exit_code == 0, result.stderr
+    assert "key: finance-2\n" in (workspace.specs / "dep.finance.yaml").read_text()
+    assert workspace.state()["tenants"]["contoso"]["keys"] == {"finance-2": "dep.finance"}
+    validated = workspace.run("validate", str(workspace.specs))
+    assert validated.exit_code == 0, validated.stdout
+    plan = workspace.plan_json()
+    assert {w["address"]: w["action"] for w in plan["workspaces"]} == {
+        "contoso/key=finance": "create",  # still the new Customer Case
+        "contoso/key=finance-2": "no-op",
+    }
+
+
+def test_a_workspace_the_specs_there_name_already_is_skipped(workspace: Workspace) -> None:
+    """By workspaceId, or by a key the state maps to it: no second definition, and no error
+    (exporting over a folder again is normal); --force rewrites only the file export wrote."""
+    make_every_kind(workspace.emulator)
+    state = {
+        "version": 1,
+        "tenants": {"contoso": {"keys": {"fin": "dep.finance"}, "managed": [], "pending": {}}},
+    }
+    (workspace.root / "state.json").write_text(json.dumps(state))
+    workspace.write("hand.yaml", example())
+    workspace.write("finance.yaml", department("fin", cost_center='"4711"'))
+    result = export(workspace, "example", "dep.finance", "tr.support")
+    assert result.exit_code == 0, result.stderr
+    hand, finance = workspace.specs / "hand.yaml", workspace.specs / "finance.yaml"
+    assert f"Skipped contoso/example: already named by {hand}:1:1; not exported again" in (
+        result.stderr
+    )
+    assert f"Skipped contoso/dep.finance: already named by {finance}:1:1" in result.stderr
+    assert "Exported 1 of 3 workspaces to" in result.stderr
+    assert "(2 already in the specs there)" in result.stderr
+    names = sorted(p.name for p in workspace.specs.iterdir())
+    assert names == ["finance.yaml", "hand.yaml", "tr.support.yaml"]
+    assert workspace.state()["tenants"]["contoso"]["keys"] == {"fin": "dep.finance"}
+    validated = workspace.run("validate", str(workspace.specs))
+    assert (validated.exit_code, validated.stdout) == (0, "OK: 3 workspaces in 3 files\n")
+
+    again = export(workspace, "example", "tr.support")  # the same export, run again
+    assert again.exit_code == 0, again.stderr
+    assert "Skipped contoso/tr.support: already named by" in again.stderr
+    (workspace.specs / "tr.support.yaml").write_text(team_room())  # edited by hand since
+    forced = export(workspace, "example", "tr.support", "--force")
+    assert forced.exit_code == 0, forced.stderr
+    assert "Skipped contoso/example" in forced.stderr  # hand.yaml is not export's to rewrite
+    assert (workspace.specs / "tr.support.yaml").read_text() == TEAM_ROOM
+    assert sorted(p.name for p in workspace.specs.iterdir()) == names
+    plan = workspace.plan_json("--detailed-exitcode")
+    assert [w["action"] for w in plan["workspaces"]] == ["no-op"] * 3

@@ -310,3 +310,26 @@ def test_edit_file_writes_in_place_keeping_the_mode(tmp_path: Path) -> None:
     assert path.read_text(encoding="utf-8") == DOC + "---\n" + DOC.replace('"Project pr.51"', '"B"')
     assert os.stat(path).st_mode & 0o777 == 0o640
     assert [p.name for p in tmp_path.iterdir()] == ["a.yaml"]  # no temporary file left
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        ["anita@xyz.com,", "imp@xyz.com,  # imp", "AD_XYZ,"],
+        ["anita@xyz.com,", "'imp@xyz.com' ,  # imp", "AD_XYZ"],
+        ["anita@xyz.com,", "AD_XYZ,", "imp@xyz.com # imp"],  # the last, without a comma
+    ],
+)
+def test_a_member_leaving_a_flow_list_over_lines_takes_its_own_comment(lines: list[str]) -> None:
+    text = DOC.replace(
+        "  Members: [anita@xyz.com, AD_XYZ]",
+        "  Members: [\n" + "".join(f"    {line}\n" for line in lines) + "  ]",
+    )
+    edits = (RemoveMember("Members", "IMP@xyz.com"), SetValue(("schema", "Phase"), "Closure"))
+    result = edit_text(text, [DocumentEdits(2, edits)])
+    assert dict(result.refused) == {}
+    assert "# imp" not in result.text and "Phase: Closure" in result.text
+    assert read(result.text)[0]["team"]["Members"] == ["anita@xyz.com", "AD_XYZ"]  # type: ignore[index]
+    other = text.replace("    anita@xyz.com,\n", "    anita@xyz.com,  # Anita\n")
+    refused = edit_text(other, [DocumentEdits(2, edits)]).refused
+    assert "would drop the comment '# Anita'" in refused[2]  # another member's comment stays

@@ -103,3 +103,22 @@ def test_an_older_revision_and_a_single_file(repo: Path) -> None:
     assert changed(repo, "HEAD") == set()
     only_b = changes_since("main~1", [specs / "b.yaml"], None)
     assert {name for _, name in only_b.changed} == {"id:pr.3"}
+
+
+def test_a_shallow_clone_is_told_to_deepen_not_to_fetch(repo: Path, tmp_path: Path) -> None:
+    specs = repo / "infra" / "specs"
+    (specs / "b.yaml").write_text(project("pr.3", name="Edited"), encoding="utf-8")
+    git(repo, "commit", "-q", "-am", "edit pr.3")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{repo}", str(clone))
+    assert git(clone, "rev-parse", "--is-shallow-repository").strip() == "true"
+    with pytest.raises(SpecError) as raised:
+        changes_since("HEAD~1", [clone / "infra" / "specs"], None)
+    message = str(raised.value)
+    assert "'HEAD~1': git cannot resolve it to a commit" in message
+    assert "shallow clone" in message and "git fetch --deepen=50" in message
+    assert "--unshallow" in message and "fetch-depth: 0" in message
+    assert "git fetch origin main" not in message
+    with pytest.raises(SpecError, match="fetch it first") as full:
+        changes_since("nope", [repo / "infra" / "specs"], None)  # a full clone: fetch
+    assert "e.g. `git fetch origin main`" in str(full.value)
