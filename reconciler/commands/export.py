@@ -10,8 +10,6 @@ of its workspace, so the state never holds a workspace without a spec (which
 from __future__ import annotations
 
 import contextlib
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,14 +19,12 @@ from reconciler.api.models import Workspace
 from reconciler.commands.terminal import err, out, progress_bar
 from reconciler.engine.export import (
     ExportedDocument,
-    ImportRefused,
     derive_key,
     export_workspace,
-    recorded_key,
     round_trip_problems,
-    spec_naming,
 )
 from reconciler.engine.live import Catalog, LiveRead, LiveWorkspace, read_catalog, read_live
+from reconciler.engine.naming import ImportRefused, recorded_key, spec_naming
 from reconciler.engine.state import (
     DEFAULT_NAME,
     State,
@@ -41,6 +37,7 @@ from reconciler.errors import ExitCode, ReconcilerError, SpecError, StateError
 from reconciler.identity import fold, key_key, tenant_key, workspace_id_key
 from reconciler.settings import ConnectionSettings
 from reconciler.spec import WorkspaceSpec, load_documents
+from reconciler.spec.files import write_atomically
 from reconciler.spec.load import TENANT_NAME
 from reconciler.spec.write import spec_file_name, write_documents
 
@@ -335,15 +332,7 @@ def write_file(path: Path, text: str, force: bool) -> None:
         with path.open("x", encoding="utf-8") as handle:
             handle.write(text)
         return
-    descriptor, temp = tempfile.mkstemp(prefix=".export-", dir=path.parent)
-    try:
-        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-        os.fchmod(descriptor, mode)  # the file's own permissions, not mkstemp's 0600
-        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temp, path)
-    finally:
-        Path(temp).unlink(missing_ok=True)
+    write_atomically(path, text, prefix=".export-")
 
 
 def _not_recorded(documents: Sequence[ExportedDocument], state: State) -> None:

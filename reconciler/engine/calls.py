@@ -37,6 +37,11 @@ from reconciler.spec import ABSENT, Person, WorkspaceSpec
 STAGE_NAMES = ("ForProvisioning", "Provisioning", "Ready", "Failed", "Updating", "ForDeletion")
 
 
+def stage_name(stage: int) -> str:
+    """ "Failed" for 3; the number itself for a stage the API document does not name."""
+    return STAGE_NAMES[stage] if 0 <= stage < len(STAGE_NAMES) else str(stage)
+
+
 @dataclass(frozen=True)
 class Resolved:
     """A spec with its unit, type and WorkspaceId found, or the problems that stopped that."""
@@ -212,7 +217,7 @@ def _description_warning(spec: WorkspaceSpec, sent: str | None) -> list[Diagnost
 
 
 def _not_ready(spec: WorkspaceSpec, stage: int) -> Diagnostic:
-    name = STAGE_NAMES[stage] if 0 <= stage < len(STAGE_NAMES) else str(stage)
+    name = stage_name(stage)
     if stage == Stage.FAILED:
         message = "provisioning of this workspace failed (Stage: Failed); ask the service desk"
     else:

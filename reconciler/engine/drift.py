@@ -18,7 +18,7 @@ from datetime import datetime
 from reconciler.api import SeamlessClient
 from reconciler.api.models import Stage
 from reconciler.engine.acknowledge import acknowledge, spec_names
-from reconciler.engine.calls import STAGE_NAMES, Resolved
+from reconciler.engine.calls import Resolved, stage_name
 from reconciler.engine.leaving import left_the_specs
 from reconciler.engine.live import Catalog, LiveRead, LiveWorkspace, read_while
 from reconciler.engine.planner import (
@@ -241,7 +241,7 @@ def _team_differences(resolved: Resolved, live: LiveWorkspace) -> list[Differenc
 
 def _not_ready(base: WorkspaceDrift, stage: int) -> WorkspaceDrift:
     """Failed provisioning is drift; a workspace busy provisioning or updating is unknown."""
-    name = STAGE_NAMES[stage] if 0 <= stage < len(STAGE_NAMES) else str(stage)
+    name = stage_name(stage)
     if stage == Stage.FAILED:
         return _drifted(base, Difference((WHOLE_WORKSPACE,), Kind.NOT_READY, name, "Ready"))
     reason = f"busy (Stage: {name}); it can be compared once it is Ready"

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -31,9 +31,9 @@ from reconciler.api.models import (
     Workspace,
     WorkspaceType,
 )
-from reconciler.engine.calls import STAGE_NAMES
+from reconciler.engine.calls import stage_name
 from reconciler.engine.live import AmbiguousReference, Catalog, LiveWorkspace
-from reconciler.engine.normalize import BadValue, generated_id, schema_value
+from reconciler.engine.normalize import BadValue, schema_value
 from reconciler.engine.planner import plan_workspace, resolve
 from reconciler.engine.state import State
 from reconciler.engine.team import ALLOWED_GROUPS, OWNER_GROUP, implied_members, live_groups
@@ -43,10 +43,7 @@ from reconciler.identity import (
     is_ad_group,
     key_key,
     same_catalog_id,
-    same_workspace_id,
-    tenant_key,
 )
-from reconciler.spec import WorkspaceSpec
 from reconciler.spec.load import build_spec
 from reconciler.spec.write import write_document
 from reconciler.spec.yamlfile import parse_documents
@@ -63,10 +60,6 @@ CHECK_FILE = "(exported document)"
 
 class NotExportable(ReconcilerError):
     """A workspace no spec document can describe; the message says why."""
-
-
-class ImportRefused(ReconcilerError):
-    """`import` would record a workspace under a second identity; the message says what to do."""
 
 
 @dataclass(frozen=True)
@@ -156,12 +149,12 @@ def export_workspace(
 
 def not_ready(stage: int) -> str:
     """The warning for a workspace that is not Ready, as plan will treat it."""
-    name = STAGE_NAMES[stage] if 0 <= stage < len(STAGE_NAMES) else str(stage)
+    said = f"it is not Ready (Stage: {stage_name(stage)})"
     if stage != Stage.FAILED:
-        return f"it is not Ready (Stage: {name}); plan reports it busy (an error) until it is"
+        return f"{said}; plan reports it busy (an error) until it is"
     return (
-        f"it is not Ready (Stage: {name}): its provisioning failed, so plan reports an error "
-        "for it, and it will not become Ready by itself; ask the service desk"
+        f"{said}: its provisioning failed, so plan reports an error for it, and it will not "
+        "become Ready by itself; ask the service desk"
     )
 
 
@@ -309,11 +302,6 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", key_key(ascii_text)).strip("-")[:100].strip("-")
 
 
-def recorded_key(keys: Mapping[str, str], workspace_id: str) -> str | None:
-    """The key the state records for a WorkspaceId, if any."""
-    return next((k for k, w in sorted(keys.items()) if same_workspace_id(w, workspace_id)), None)
-
-
 def round_trip_problems(
     document: ExportedDocument, workspace: Workspace, team: Sequence[TeamGroup], catalog: Catalog
 ) -> list[str]:
@@ -336,67 +324,3 @@ def round_trip_problems(
     found = [p.message for p in planned.problems]
     found += [f"{'.'.join(c.path)}: {c.before!r} -> {c.after!r}" for c in planned.changes]
     return found
-
-
-def spec_naming(
-    specs: Sequence[WorkspaceSpec],
-    tenant: str,
-    workspace: Workspace,
-    catalog: Catalog,
-    keys: Mapping[str, str],
-) -> WorkspaceSpec | None:
-    """The spec that already names this workspace, for `import`; None when none does.
-
-    By workspaceId; by a key the state maps to it; or by an unrecorded key
-    whose name generates its id (PrefixWithName). ImportRefused when the state
-    holds it under another key than the spec's, or when a spec of a Full type
-    (whose ids cannot be derived) may name it.
-    """
-    recorded = recorded_key(keys, workspace.workspace_id)
-    for spec in (s for s in specs if tenant_key(s.tenant) == tenant_key(tenant)):
-        if spec.workspace_id is not None:
-            if same_workspace_id(spec.workspace_id, workspace.workspace_id):
-                return spec
-            continue
-        key = key_key(spec.key or "")
-        if key in keys:
-            if same_workspace_id(keys[key], workspace.workspace_id):
-                return spec
-            continue
-        verdict = _names_by_key(spec, catalog, workspace)
-        if verdict and recorded:
-            raise ImportRefused(
-                f"{spec.source} names {workspace.workspace_id} by key '{spec.key}', but the "
-                f"state manages it under key '{recorded}': write 'key: {recorded}' there"
-            )
-        if verdict == "generates":
-            return spec
-        if verdict == "may":
-            raise ImportRefused(
-                f"{spec.source} (key '{spec.key}') may name {workspace.workspace_id}: the "
-                "service generates the ids of its type, so only you can tell. If it does: "
-                f"`reconciler state import --tenant {tenant} {spec.key} "
-                f"{workspace.workspace_id}`; if not, give one of them another name"
-            )
-    return None
-
-
-def _names_by_key(spec: WorkspaceSpec, catalog: Catalog, workspace: Workspace) -> str | None:
-    """'generates': its name generates this id; 'may': a Full type of the same name; else None."""
-    pair = catalog.pair(workspace.unit_type_id)
-    try:
-        unit = catalog.find_unit(spec.organization_unit)
-        wtype = catalog.find_type(unit, spec.workspace_type) if unit else None
-    except AmbiguousReference:
-        return None
-    if wtype is None or unit is None or pair is None:
-        return None
-    if not (same_catalog_id(pair[0].id, unit.id) and same_catalog_id(pair[1].id, wtype.id)):
-        return None
-    if wtype.generator.name == "Full":
-        return "may" if spec.name == workspace.name else None
-    try:
-        derived = generated_id(wtype.generator.prefix, spec.name)
-    except BadValue:
-        return None
-    return "generates" if same_workspace_id(derived, workspace.workspace_id) else None

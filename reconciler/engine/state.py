@@ -12,11 +12,8 @@ rename); every writer holds the lock (`state_lock`), readers need none.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
-import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -25,11 +22,13 @@ from typing import Any
 
 from reconciler.engine.jsonfiles import read_json_file, resolve_state_path
 from reconciler.engine.locking import describe_holder, lock_paths, state_lock
+from reconciler.engine.state_paths import DEFAULT_NAME, default_state_path, refuse_missed_state
 from reconciler.errors import StateError
 from reconciler.identity import key_key, same_workspace_id, workspace_id_key
+from reconciler.spec.files import write_atomically
 from reconciler.spec.yamlfile import describe_os_error
 
-__all__ = [  # the lock and the file reader live apart; callers know them as the state's
+__all__ = [  # the lock, the file reader and the paths live apart; callers know them as the state's
     "DEFAULT_NAME",
     "STATE_VERSION",
     "State",
@@ -46,59 +45,6 @@ __all__ = [  # the lock and the file reader live apart; callers know them as the
 ]
 
 STATE_VERSION = 1
-DEFAULT_NAME = Path(".reconciler") / "state.json"
-
-
-def default_state_path(spec_paths: list[Path]) -> Path:
-    """`.reconciler/state.json` in the specs' folder: the deepest folder holding every path.
-
-    So `plan a/ b/` and `plan b/ a/` find the same file. Without paths (the
-    state commands): `specs/` when it exists here, else the current folder.
-    """
-    if not spec_paths:
-        return (Path("specs") if Path("specs").is_dir() else Path(".")) / DEFAULT_NAME
-    folders = [str((p if p.is_dir() else p.parent).resolve()) for p in spec_paths]
-    return Path(os.path.commonpath(folders)) / DEFAULT_NAME
-
-
-def refuse_missed_state(default: Path, spec_paths: Iterable[Path] = ()) -> None:
-    """Refuse when the state these specs need is probably another file than `default`.
-
-    A state file inside the spec folders (an export into a subfolder wrote
-    it there) holds keys a plan of the whole folder would not see: it would
-    create those workspaces again. And with no state file here but one in a
-    folder above, a subset of the specs was given.
-    """
-    for path in spec_paths:
-        for stray in _states_below(path):
-            if stray.resolve() != default.resolve():
-                raise StateError(
-                    f"there is a state file at {stray}, inside these specs, but this run uses "
-                    f"{default}: keys recorded there would be missed and their workspaces "
-                    f"created again. Merge it into {default} (or pass --state {stray} if that "
-                    "is the one), then remove it."
-                )
-    if default.exists():
-        return
-    for folder in default.parent.parent.resolve().parents:
-        candidate = folder / DEFAULT_NAME
-        if candidate.exists():
-            raise StateError(
-                f"no state file at {default}, but there is one at {candidate}: these specs are "
-                f"probably part of a larger set. Pass --state {candidate} (or run on the folder "
-                "that holds all the specs), so nothing is created twice."
-            )
-
-
-def _states_below(path: Path) -> Iterable[Path]:
-    """`.reconciler/state.json` files in the folders under `path` (not `.git`)."""
-    if not path.is_dir():
-        return
-    for folder, names, _ in os.walk(path):
-        names[:] = [n for n in names if n != ".git"]
-        candidate = Path(folder) / DEFAULT_NAME
-        if Path(folder) != path and candidate.is_file():
-            yield candidate
 
 
 @dataclass
@@ -232,21 +178,10 @@ class State:
         """Write atomically: readers see the old file or the new one, never half of one."""
         text = json.dumps(self.to_dict(), indent=2) + "\n"
         target = resolve_state_path(self.path)  # a link stays a link: its target is written
-        temp: str | None = None
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
-            handle, temp = tempfile.mkstemp(prefix=".state-", dir=target.parent)
-            os.fchmod(handle, mode)  # keep the file's permissions, not mkstemp's 0600
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(text)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temp, target)
-            _fsync_directory(target.parent)
+            write_atomically(target, text, prefix=".state-")
         except OSError as exc:
-            if temp is not None:
-                Path(temp).unlink(missing_ok=True)
             raise StateError(f"cannot write the state file {self.path}: {exc}") from exc
 
 
@@ -382,19 +317,6 @@ def _check_known_fields(data: Any, path: Path) -> None:
             f"the state file {path} has fields this reconciler does not know "
             f"({', '.join(sorted(unknown))}); it was left as it is"
         )
-
-
-def _fsync_directory(folder: Path) -> None:
-    """Make the rename itself durable (POSIX); a no-op where directories cannot be opened."""
-    try:
-        handle = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        with contextlib.suppress(OSError):  # some filesystems refuse it; the rename happened
-            os.fsync(handle)
-    finally:
-        os.close(handle)
 
 
 def digest(text: str) -> str:

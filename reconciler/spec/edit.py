@@ -18,9 +18,7 @@ import copy
 import difflib
 import io
 import json
-import os
 import re
-import tempfile
 from collections.abc import Mapping, MutableMapping, MutableSequence, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +34,7 @@ from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
 from reconciler.identity import account_key
+from reconciler.spec.files import write_atomically
 from reconciler.spec.linemerge import EditRefused, merge
 from reconciler.spec.load import build_spec
 from reconciler.spec.yamlfile import JSON, parse_documents, read_spec_text
@@ -387,17 +386,7 @@ def edit_file(path: Path, documents: Sequence[DocumentEdits], display: str) -> F
 
 def _write(path: Path, text: str) -> None:
     """Readers see the old file or the new one, never half of one; the mode is kept."""
-    target = path.resolve()  # a link stays a link: its target is written
-    temp: str | None = None
     try:
-        handle, temp = tempfile.mkstemp(prefix=".adopt-", dir=target.parent)
-        os.fchmod(handle, target.stat().st_mode & 0o777)
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, target)
+        write_atomically(path.resolve(), text, prefix=".adopt-")  # a link's target is written
     except OSError as exc:
-        if temp is not None:
-            Path(temp).unlink(missing_ok=True)
         raise EditRefused(f"cannot write {path}: {exc.strerror or exc}") from exc

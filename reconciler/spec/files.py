@@ -7,9 +7,11 @@ is a clear error. What is read goes to `yamlfile.parse_documents`.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
+import tempfile
 from pathlib import Path
 
 from reconciler.model.diagnostics import Diagnostic
@@ -93,3 +95,40 @@ def read_spec_text(path: Path, file: str) -> tuple[str | None, Diagnostic | None
         byte = raw[exc.start]
         message = f"file is not UTF-8: byte 0x{byte:02x} cannot be decoded; save it as UTF-8"
         return None, Diagnostic.in_file(file, message, line, column)
+
+
+def write_atomically(path: Path, text: str, prefix: str = ".write-") -> None:
+    """Replace `path` (a real file, links resolved by the caller) with `text`, UTF-8, as is.
+
+    Readers see the old file or the new one, never half of one: a temporary
+    file beside it, fsync, rename, fsync of the folder. The file keeps its
+    permissions (0644 for a new one, not mkstemp's 0600). Raises OSError.
+    """
+    temp: str | None = None
+    try:
+        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+        handle, temp = tempfile.mkstemp(prefix=prefix, dir=path.parent)
+        os.fchmod(handle, mode)
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, path)
+        temp = None
+        _fsync_directory(path.parent)
+    finally:
+        if temp is not None:
+            Path(temp).unlink(missing_ok=True)
+
+
+def _fsync_directory(folder: Path) -> None:
+    """Make the rename itself durable (POSIX); a no-op where directories cannot be opened."""
+    try:
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):  # some filesystems refuse it; the rename happened
+            os.fsync(handle)
+    finally:
+        os.close(handle)

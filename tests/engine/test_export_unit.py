@@ -14,15 +14,13 @@ import pytest
 from reconciler.api.models import OrganizationUnit, Person, SchemaField, TeamGroup, Workspace
 from reconciler.engine.export import (
     ExportedDocument,
-    ImportRefused,
     NotExportable,
     derive_key,
     export_workspace,
-    recorded_key,
     round_trip_problems,
-    spec_naming,
 )
 from reconciler.engine.live import Catalog
+from reconciler.engine.naming import ImportRefused, recorded_key, spec_naming
 from tests.engine.values import (
     CUSTOMER_CASE,
     DEPARTMENT,

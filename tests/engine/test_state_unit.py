@@ -27,6 +27,7 @@ from reconciler.engine.state import (
     state_lock,
 )
 from reconciler.errors import StateError
+from reconciler.spec import files as files_module
 
 NOW = "2024-05-01T10:02:00Z"
 
@@ -143,7 +144,7 @@ def test_save_that_fails_says_so_and_leaves_no_temp_file(
     def refuse(src: object, dst: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(state_module.os, "replace", refuse)
+    monkeypatch.setattr(files_module.os, "replace", refuse)
     with pytest.raises(StateError) as caught:
         State(path).save()
     assert str(caught.value) == f"cannot write the state file {path}: disk full"
@@ -534,7 +535,7 @@ def test_save_writes_a_hidden_temp_file_then_renames_it(
         renamed.append((Path(src).name, Path(src).read_text(encoding="utf-8")))
         real_replace(src, dst)
 
-    monkeypatch.setattr(state_module.os, "replace", spy)
+    monkeypatch.setattr(files_module.os, "replace", spy)
     State(path).save()
     [(name, text)] = renamed
     assert name.startswith(".state-")
@@ -554,7 +555,7 @@ def test_save_is_durable_and_closes_what_it_opens(
         synced.append((stat.S_ISDIR(info.st_mode), info.st_size))
         real_fsync(fd)
 
-    monkeypatch.setattr(state_module.os, "fsync", spy)
+    monkeypatch.setattr(files_module.os, "fsync", spy)
     before = len(os.listdir("/proc/self/fd"))
     State(path).save()
     assert len(os.listdir("/proc/self/fd")) == before
