@@ -109,6 +109,7 @@ def plan(
       reconciler plan specs/
       reconciler plan specs/ --format markdown >> "$GITHUB_STEP_SUMMARY"
       reconciler plan specs/ --out plan.json --detailed-exitcode
+      reconciler plan specs/ --changed-since origin/main --format markdown
     """
     _need_paths(request.paths)
     sys.exit(
@@ -199,6 +200,7 @@ def drift(request: DriftRequest) -> None:
       reconciler drift specs/
       reconciler drift specs/ --budget 500 --format markdown >> "$GITHUB_STEP_SUMMARY"
       reconciler drift specs/ --budget 45m --webhook "$DRIFT_WEBHOOK_URL"
+      reconciler drift specs/ --adopt        # write hand changes into the spec files
     """
     sys.exit(commands.run_drift(request))
 

@@ -113,3 +113,30 @@ def test_a_document_moved_out_of_a_single_file_given_is_not_leaving(repo: Worksp
     result = repo.run("drift", str(repo.specs / "b.yaml"), "--changed-since", "main")
     assert result.exit_code == 0, result.stdout
     assert "pr.74" not in result.stdout
+
+
+def test_a_changed_since_apply_makes_exactly_the_planned_calls_and_converges(
+    repo: Workspace,
+) -> None:
+    (repo.specs / "a.yaml").write_text(
+        documents(project("pr.71"), project("pr.72", name="Renamed")), encoding="utf-8"
+    )
+    planned = repo.plan_json("--changed-since", "main")
+    calls = [(c["method"], c["path"], c["body"]) for w in planned["workspaces"] for c in w["calls"]]
+    assert calls == [
+        (
+            "PUT",
+            "/workspaces/pr.72",
+            {
+                "Name": "Renamed",
+                "LifeCycle": 0,
+                "Manager": {"Email": "maria@xyz.com", "Name": "Maria"},  # the live name, sent back
+            },
+        )
+    ]
+    repo.emulator.control("DELETE", "requests")
+    repo.apply("--changed-since", "main")
+    assert repo.writes() == calls
+    again = repo.plan_json("--changed-since", "main")
+    assert [w["action"] for w in again["workspaces"]] == ["no-op"]
+    assert [w["action"] for w in repo.plan_json()["workspaces"]] == ["no-op"] * 5
